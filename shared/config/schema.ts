@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+export const ROLES = ['api', 'projector', 'audit', 'exporter'] as const;
+
+/**
+ * Every setting apptrail reads from the environment. The README's configuration table is
+ * generated from the descriptions here (npm run config:docs) and a test keeps the two in step.
+ */
+export const ConfigSchema = z.object({
+  HOST: z.string().default('127.0.0.1').describe('Interface the HTTP server binds to'),
+  PORT: port.default(3000).describe('HTTP port of the API'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+  DATA_DIR: z.string().default('.data').describe('Folder for embedded data: chDB files, generated local keys, the local broker'),
+  ROLES: list
+    .pipe(z.array(z.enum(ROLES)).min(1))
+    .default([...ROLES])
+    .describe('Comma-separated roles this process runs: api, projector, audit, exporter'),
+
+  KAFKA_BROKERS: list.pipe(z.array(z.string().min(1)).min(1)).optional().describe('Existing Kafka brokers (host:port,...); unset = start the local broker'),
+  KAFKA_PORT: port.default(9092).describe('Port of the local broker started when KAFKA_BROKERS is unset'),
+  KAFKA_CLIENT_ID: z.string().default('apptrail').describe('Kafka client id'),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default('').describe('Prefix for every topic name (isolates environments and tests)'),
+  KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3).describe('Partitions for topics apptrail creates'),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1).describe('Replication factor for topics apptrail creates'),
+
+  CLICKHOUSE_URL: z.url().optional().describe('ClickHouse server over HTTP(S); unset = embedded chDB under DATA_DIR'),
+  CLICKHOUSE_USER: z.string().default('default').describe('ClickHouse user (server mode)'),
+  CLICKHOUSE_PASSWORD: z.string().default('').describe('ClickHouse password (server mode)'),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('apptrail').describe('ClickHouse database'),
+
+  TLS_CERT_FILE: z.string().optional().describe('PEM certificate; with TLS_KEY_FILE the API serves HTTPS'),
+  TLS_KEY_FILE: z.string().optional().describe('PEM private key for TLS_CERT_FILE'),
+
+  AUTH_AUDIENCE: z.string().default('http://127.0.0.1:3000/api/v2/').describe('Expected `aud` of access tokens'),
+  AUTH_ISSUER: z.string().optional().describe('Expected `iss` of access tokens (checked when set)'),
+  AUTH_JWKS_URL: z.url().optional().describe('JWKS URL for RS256 tokens; unset = HS256 with AUTH_SIGNING_SECRET'),
+  AUTH_SIGNING_SECRET: z.string().min(32).optional().describe('HS256 secret for local tokens; unset = generated into DATA_DIR'),
+  SECRETS_KEY: z.string().regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'must be 32 bytes, base64').optional().describe('AES-256-GCM key (base64, 32 bytes) sealing client secrets; unset = generated into DATA_DIR'),
+
+  AUDIT_BATCH_SIZE: z.coerce.number().int().min(1).default(5000).describe('Audit entries per ClickHouse insert'),
+  AUDIT_BATCH_MAX_MS: z.coerce.number().int().min(1).default(200).describe('Longest an audit entry waits for its batch'),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30).describe('Audit rows older than this are dropped by TTL'),
+
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000).describe('Grace period for in-flight work on SIGTERM/SIGINT'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export const CONFIG_KEYS = Object.keys(ConfigSchema.shape) as (keyof Config)[];

@@ -1,0 +1,3 @@
+export * from './envelope.js';
+export * from './codec.js';
+export * from './poison-record-error.js';

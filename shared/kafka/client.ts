@@ -1,0 +1,31 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from '../log/index.js';
+
+const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+// kafkajs logs every retriable protocol error (e.g. "coordinator is loading" right after a broker
+// start) at ERROR although it retries them itself; they are noise at our level.
+const RETRIED_BY_KAFKAJS = /coordinator is loading|coordinator is not available|not the correct coordinator|leader is not available|rebalanc/i;
+
+export function createKafka(opts: { brokers: string[]; clientId: string; log: Logger }): Kafka {
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const log = opts.log.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        const lvl = RETRIED_BY_KAFKAJS.test(`${message} ${String(rest.error ?? '')}`) ? 'debug' : (LEVEL[level] ?? 'info');
+        log[lvl]({ logger: entry.logger, ...rest, timestamp: undefined }, message);
+      },
+  });
+}

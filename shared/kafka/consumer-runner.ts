@@ -1,0 +1,144 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../log/index.js';
+import type { EventProducer } from './producer.js';
+import { toDeadLetter } from './dead-letter.js';
+import { backoffDelay, sleep } from '../retry/index.js';
+
+export interface ConsumedRecord<T> {
+  topic: string;
+  partition: number;
+  offset: string;
+  message: KafkaMessage;
+  value: T;
+}
+
+export interface BatchContext {
+  topic: string;
+  partition: number;
+  /** Aborted when the runner stops or the partition is revoked: give up without side effects. */
+  signal: AbortSignal;
+}
+
+export interface BatchOutcome<T> {
+  /** Records the handler can never process; they go to the dead-letter topic. */
+  deadLetters?: Array<{ record: ConsumedRecord<T>; error: unknown }>;
+}
+
+export interface ConsumerRunnerOptions<T> {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  /** Turns a raw record into a value; a throw sends the record to the dead-letter topic. */
+  parse: (message: KafkaMessage, topic: string) => T;
+  /** Handles one partition's batch in offset order; a throw is retried with capped back-off. */
+  handle: (records: ConsumedRecord<T>[], ctx: BatchContext) => Promise<BatchOutcome<T> | void>;
+  deadLetter: { topic: string; producer: EventProducer };
+  log: Logger;
+  retry?: { minMs?: number; maxMs?: number };
+  partitionsConsumedConcurrently?: number;
+  /** Fetch shaping: the broker holds a fetch until minBytes arrived or maxWaitMs passed. */
+  fetch?: { minBytes?: number; maxWaitMs?: number; maxBytesPerPartition?: number };
+}
+
+export interface ConsumerRunner {
+  /** Resolves once the consumer joined its group and got its assignment. */
+  ready: Promise<void>;
+  /** Finishes the batch in hand, commits what was handled, leaves the group. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a consumer group with at-least-once semantics a handler can rely on:
+ * offsets are committed only after the handler (and any dead-lettering) succeeded, so a crash
+ * at any point means redelivery, never loss. Handler failures are retried in place with capped,
+ * jittered back-off (ClickHouse or a sink being down must not skip records); records that fail
+ * parsing go to the dead-letter topic with their original bytes and the partition moves on.
+ */
+export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Promise<ConsumerRunner> {
+  const log = opts.log.child({ group: opts.groupId });
+  const consumer: Consumer = opts.kafka.consumer({
+    groupId: opts.groupId,
+    allowAutoTopicCreation: false,
+    minBytes: opts.fetch?.minBytes ?? 1,
+    maxWaitTimeInMs: opts.fetch?.maxWaitMs ?? 100,
+    maxBytesPerPartition: opts.fetch?.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+  });
+  const stopping = new AbortController();
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  consumer.on(consumer.events.GROUP_JOIN, () => markReady());
+  consumer.on(consumer.events.CRASH, (e) => log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
+    if (batch.messages.length === 0) return;
+    const { topic, partition } = batch;
+    const parsed: ConsumedRecord<T>[] = [];
+    const dead: Array<{ message: KafkaMessage; error: unknown }> = [];
+    for (const message of batch.messages) {
+      try {
+        parsed.push({ topic, partition, offset: message.offset, message, value: opts.parse(message, topic) });
+      } catch (error) {
+        dead.push({ message, error });
+      }
+    }
+
+    // Stop requests and revocations end the waiting between attempts, never an attempt in flight:
+    // a batch that completes while we stop is still committed.
+    const revoked = new AbortController();
+    const onStop = () => revoked.abort();
+    stopping.signal.addEventListener('abort', onStop, { once: true });
+    const policy = { minMs: opts.retry?.minMs ?? 200, maxMs: opts.retry?.maxMs ?? 30_000 };
+    try {
+      for (let attempt = 1; parsed.length > 0; attempt++) {
+        if (revoked.signal.aborted || !isRunning() || isStale()) {
+          log.info({ topic, partition, firstOffset: batch.firstOffset() }, 'batch left uncommitted (stopping or revoked); it will be redelivered');
+          return;
+        }
+        try {
+          const outcome = await opts.handle(parsed, { topic, partition, signal: revoked.signal });
+          for (const d of outcome?.deadLetters ?? []) dead.push({ message: d.record.message, error: d.error });
+          break;
+        } catch (err) {
+          log.warn({ err, topic, partition, attempt, firstOffset: batch.firstOffset() }, 'batch handler failed; retrying');
+          await sleep(backoffDelay(attempt, policy), revoked.signal);
+          // Keep our group membership while we wait out the dependency.
+          await heartbeat().catch(() => undefined);
+        }
+      }
+    } finally {
+      stopping.signal.removeEventListener('abort', onStop);
+    }
+
+    for (const d of dead) {
+      log.warn({ topic, partition, offset: d.message.offset, err: d.error }, 'record sent to dead-letter topic');
+      await opts.deadLetter.producer.send(opts.deadLetter.topic, toDeadLetter({ topic, partition, groupId: opts.groupId, message: d.message }, d.error));
+    }
+    const last = batch.lastOffset();
+    resolveOffset(last);
+    // The committed offset is the NEXT record to read, hence +1. consumer.commitOffsets() would
+    // silently skip the commit once stop() was called; the batch's own commit does not.
+    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }] });
+  }
+
+  await consumer.connect();
+  for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+    eachBatch,
+  });
+
+  return {
+    ready,
+    async stop() {
+      stopping.abort();
+      // kafkajs' disconnect waits for the batch in hand to finish before leaving the group.
+      await consumer.disconnect();
+    },
+  };
+}

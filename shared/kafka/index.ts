@@ -1,0 +1,5 @@
+export * from './client.js';
+export * from './topics.js';
+export * from './producer.js';
+export * from './dead-letter.js';
+export * from './consumer-runner.js';

@@ -1,0 +1,60 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Logger } from '../log/index.js';
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  /** Milliseconds; -1 keeps records forever (the event log must be replayable from the start). */
+  retentionMs: number;
+  cleanupPolicy?: 'delete' | 'compact';
+}
+
+const DAY = 86_400_000;
+
+/** Every topic apptrail owns. The prefix isolates environments (and tests) sharing one cluster. */
+export function topicNames(prefix: string) {
+  return {
+    clientEvents: `${prefix}clients.events`,
+    auditRequests: `${prefix}audit.requests`,
+    auditLog: `${prefix}audit.log`,
+    deadLetters: `${prefix}apptrail.dlq`,
+  };
+}
+export type TopicNames = ReturnType<typeof topicNames>;
+
+export function topicSpecs(names: TopicNames, opts: { partitions: number; replicationFactor: number }): TopicSpec[] {
+  const base = { partitions: opts.partitions, replicationFactor: opts.replicationFactor };
+  return [
+    { ...base, name: names.clientEvents, retentionMs: -1 },
+    { ...base, name: names.auditRequests, retentionMs: 7 * DAY },
+    { ...base, name: names.auditLog, retentionMs: 30 * DAY },
+    // Kept forever: a dead letter is only gone once somebody has looked at it.
+    { ...base, name: names.deadLetters, retentionMs: -1 },
+  ];
+}
+
+/** Creates the topics that are missing; existing topics are left as they are (safe on every start). */
+export async function ensureTopics(admin: Admin, specs: TopicSpec[], log?: Logger): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.name));
+  if (missing.length === 0) return [];
+  const topics: ITopicConfig[] = missing.map((s) => ({
+    topic: s.name,
+    numPartitions: s.partitions,
+    replicationFactor: s.replicationFactor,
+    configEntries: [
+      { name: 'retention.ms', value: String(s.retentionMs) },
+      { name: 'cleanup.policy', value: s.cleanupPolicy ?? 'delete' },
+      { name: 'min.insync.replicas', value: String(Math.min(2, s.replicationFactor)) },
+    ],
+  }));
+  try {
+    await admin.createTopics({ topics, waitForLeaders: true });
+  } catch (err) {
+    // Another process may have created the same topic between list and create.
+    if (!/already exists/i.test(String((err as Error).message))) throw err;
+  }
+  log?.info({ topics: missing.map((s) => s.name) }, 'created topics');
+  return missing.map((s) => s.name);
+}
