@@ -1,9 +1,8 @@
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
-const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const splitList = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = z.string().transform(splitList);
 
 export const ROLES = ['api', 'projector', 'audit', 'exporter'] as const;
 
@@ -16,9 +15,11 @@ export const ConfigSchema = z.object({
   PORT: port.default(3000).describe('HTTP port of the API'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
   DATA_DIR: z.string().default('.data').describe('Folder for embedded data: chDB files, generated local keys, the local broker'),
-  ROLES: list
+  ROLES: z
+    .string()
+    .default(ROLES.join(','))
+    .transform(splitList)
     .pipe(z.array(z.enum(ROLES)).min(1))
-    .default([...ROLES])
     .describe('Comma-separated roles this process runs: api, projector, audit, exporter'),
 
   KAFKA_BROKERS: list.pipe(z.array(z.string().min(1)).min(1)).optional().describe('Existing Kafka brokers (host:port,...); unset = start the local broker'),

@@ -60,7 +60,9 @@ export function createEventCodec<C extends EventCatalog>(catalog: C, source: str
       }
       const data = entry.data.safeParse(envelope.data.data);
       if (!data.success) throw new PoisonRecordError(`${envelope.data.type}: invalid data: ${summarise(data.error)}`);
-      return { ...envelope.data, data: data.data } as TypedEvent<C>;
+      // Reuse the parsed envelope object: this runs once per consumed record.
+      envelope.data.data = data.data;
+      return envelope.data as TypedEvent<C>;
     },
   };
 }

@@ -1,0 +1,21 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalBroker } from '../../shared/kafka/local-broker.js';
+
+/** Brokers for a benchmark: KAFKA_BROKERS, or a local broker on a fresh data folder for this run. */
+export async function benchBrokers(): Promise<{ brokers: string[]; stop: () => Promise<void> }> {
+  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS.split(','), stop: async () => undefined };
+  const port = Number(process.env.KAFKA_PORT ?? 9092);
+  const broker = await startLocalBroker({ port, dataDir: mkdtempSync(join(tmpdir(), 'apptrail-bench-kafka-')), log: (l) => console.error(l) });
+  return { brokers: broker.brokers, stop: () => broker.stop() };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}

@@ -1,0 +1,34 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from '../../shared/log/index.js';
+import type { Check } from '../../shared/health/index.js';
+import { healthRoutes } from './routes/health.js';
+import { auth0ValidatorCompiler, errorHandler, notFoundHandler } from './errors.js';
+
+export interface AppOptions {
+  log: Logger;
+  readiness: Record<string, Check>;
+  https?: { cert: Buffer; key: Buffer };
+  /** Registers feature routes (clients, logs, log streams) onto the app. */
+  features?: Array<(app: FastifyInstance) => Promise<void>>;
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const base: FastifyServerOptions = {
+    loggerInstance: opts.log,
+    // Auth0 answers with x-request-id style ids; ours travel into events and audit entries.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    bodyLimit: 1024 * 1024,
+  };
+  // An https server has a different Node server type but the same Fastify surface for us.
+  const app = (opts.https ? Fastify({ ...base, https: opts.https } as FastifyServerOptions) : Fastify(base)) as FastifyInstance;
+  app.setValidatorCompiler(auth0ValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.withTypeProvider<ZodTypeProvider>();
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  await app.register(healthRoutes, { readiness: opts.readiness });
+  for (const feature of opts.features ?? []) await feature(app);
+  return app;
+}

@@ -1,0 +1,80 @@
+/**
+ * The composition root: `npm start` runs every role in one process on the embedded default
+ * (the local Kafka broker unless KAFKA_BROKERS is set, chDB unless CLICKHOUSE_URL is set).
+ * With ROLES=api (or projector, audit, exporter) the same entry point runs one role against
+ * shared infrastructure, which is how docker-compose.yml deploys it.
+ */
+import { join, resolve } from 'node:path';
+import { loadConfig, type Config } from '../shared/config/index.js';
+import { createLogger, type Logger } from '../shared/log/index.js';
+import { createShutdown, type Shutdown } from '../shared/lifecycle/index.js';
+import { createKafka, ensureTopics, topicNames, topicSpecs } from '../shared/kafka/index.js';
+import { startLocalBroker } from '../shared/kafka/local-broker.js';
+import { createClickHouse, migrate } from '../shared/clickhouse/index.js';
+import { migrations } from '../shared/migrations/index.js';
+import { buildApp } from './api/app.js';
+import { loadTls } from './api/server.js';
+
+async function startKafka(config: Config, log: Logger, shutdown: Shutdown) {
+  let brokers = config.KAFKA_BROKERS;
+  if (!brokers) {
+    const broker = await startLocalBroker({
+      port: config.KAFKA_PORT,
+      dataDir: join(resolve(config.DATA_DIR), 'kafka'),
+      log: (line) => log.info({ component: 'local-kafka' }, line),
+    });
+    shutdown.add('local kafka broker', () => broker.stop());
+    brokers = broker.brokers;
+  }
+  const kafka = createKafka({ brokers, clientId: config.KAFKA_CLIENT_ID, log });
+  const admin = kafka.admin();
+  await admin.connect();
+  shutdown.add('kafka admin', () => admin.disconnect());
+  const names = topicNames(config.KAFKA_TOPIC_PREFIX);
+  await ensureTopics(admin, topicSpecs(names, { partitions: config.KAFKA_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR }), log);
+  return { kafka, admin, names, brokers };
+}
+
+async function startClickHouse(config: Config, log: Logger, shutdown: Shutdown) {
+  const ch = await createClickHouse({
+    url: config.CLICKHOUSE_URL,
+    username: config.CLICKHOUSE_USER,
+    password: config.CLICKHOUSE_PASSWORD,
+    database: config.CLICKHOUSE_DATABASE,
+    dataPath: join(resolve(config.DATA_DIR), 'chdb'),
+  });
+  shutdown.add('clickhouse', () => ch.close());
+  await migrate(ch, migrations, log);
+  log.info({ mode: ch.mode, database: ch.database }, 'clickhouse ready');
+  return ch;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ level: config.LOG_LEVEL, name: 'apptrail' });
+  const shutdown = createShutdown(log, config.SHUTDOWN_TIMEOUT_MS);
+  shutdown.listen();
+  try {
+    const kafka = await startKafka(config, log, shutdown);
+    const ch = await startClickHouse(config, log, shutdown);
+    const app = await buildApp({
+      log,
+      https: await loadTls(config),
+      readiness: {
+        kafka: async () => void (await kafka.admin.describeCluster()),
+        clickhouse: async () => {
+          if (!(await ch.ping())) throw new Error('ping failed');
+        },
+      },
+    });
+    shutdown.add('http', () => app.close());
+    await app.listen({ host: config.HOST, port: config.PORT });
+    log.info({ roles: config.ROLES, brokers: kafka.brokers }, 'apptrail started');
+  } catch (err) {
+    log.fatal({ err }, 'start-up failed');
+    await shutdown.shutdown('start-up failed');
+    process.exit(1);
+  }
+}
+
+await main();
