@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { eventually, testBrokers } from '../helpers/kafka.js';
+
+test('the process starts every role, reports ready on /readyz, and stops cleanly on SIGTERM', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'apptrail-start-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: testBrokers().join(','),
+      KAFKA_TOPIC_PREFIX: `t-${randomUUID().slice(0, 8)}.`,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.after(() => child.kill('SIGKILL'));
+
+  const ready = await eventually(async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+    return res.status === 200 ? ((await res.json()) as { status: string; checks: Record<string, { ok: boolean }> }) : undefined;
+  }, 60_000, `/readyz (output so far: ${output.slice(-500)})`);
+  assert.equal(ready.status, 'ready');
+  assert.equal(ready.checks.kafka?.ok, true);
+  assert.equal(ready.checks.clickhouse?.ok, true);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+
+  const missing = await fetch(`http://127.0.0.1:${port}/nope`);
+  assert.equal(missing.status, 404);
+  assert.deepEqual(Object.keys((await missing.json()) as object).sort(), ['error', 'errorCode', 'message', 'statusCode']);
+
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, output.slice(-1000));
+});
