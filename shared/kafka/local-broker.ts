@@ -146,8 +146,8 @@ export async function startLocalBroker(options: BrokerOptions = {}): Promise<Loc
     rmSync(pidFile(dataDir), { force: true });
   };
   if (!ready) {
-    await stop();
     const why = exitCode !== undefined ? `exited (${exitCode})` : `did not accept clients within ${readyTimeoutMs / 1000}s`;
+    await stop();
     throw new Error(`Kafka broker on ${brokers[0]} ${why}. Last lines of ${logFile}:\n${tail(logFile, 30)}`);
   }
   return { brokers, pid, reused: false, logFile, stop };
