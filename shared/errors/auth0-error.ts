@@ -1,0 +1,56 @@
+import { STATUS_CODES } from 'node:http';
+
+/** The JSON body of an Auth0 Management API error. */
+export interface Auth0ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  errorCode?: string;
+  /** Auth0 adds `attributes: {error}` to some 401 answers instead of an errorCode. */
+  attributes?: { error: string };
+}
+
+/**
+ * An error answered in Auth0's shape `{statusCode, error, message, errorCode}`. `statusCode`
+ * also lets Fastify pick the HTTP status when the error is thrown from a handler.
+ */
+export class Auth0Error extends Error {
+  override readonly name = 'Auth0Error';
+  readonly statusCode: number;
+  /** The HTTP reason phrase, e.g. "Bad Request". */
+  readonly error: string;
+  readonly errorCode: string | undefined;
+  readonly attributes: { error: string } | undefined;
+
+  constructor(statusCode: number, message: string, errorCode?: string, options?: { attributes?: { error: string }; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.statusCode = statusCode;
+    this.error = STATUS_CODES[statusCode] ?? 'Error';
+    this.errorCode = errorCode;
+    this.attributes = options?.attributes;
+  }
+
+  toJSON(): Auth0ErrorBody {
+    const body: Auth0ErrorBody = { statusCode: this.statusCode, error: this.error, message: this.message };
+    if (this.errorCode !== undefined) body.errorCode = this.errorCode;
+    if (this.attributes !== undefined) body.attributes = this.attributes;
+    return body;
+  }
+}
+
+export const isAuth0Error = (err: unknown): err is Auth0Error => err instanceof Auth0Error;
+
+export const badRequest = (message: string, errorCode = 'invalid_body') => new Auth0Error(400, message, errorCode);
+
+export const unauthorized = (message = 'Invalid token') =>
+  new Auth0Error(401, message, undefined, { attributes: { error: message } });
+
+export const forbidden = (message: string, errorCode = 'insufficient_scope') => new Auth0Error(403, message, errorCode);
+
+export const notFound = (message = 'The client does not exist', errorCode = 'inexistent_client') =>
+  new Auth0Error(404, message, errorCode);
+
+/** Auth0's errorCode for 409 is unconfirmed; "conflict" is our choice. */
+export const conflict = (message: string, errorCode = 'conflict') => new Auth0Error(409, message, errorCode);
+
+export { fromZodError, fromZodIssues, type ValidationTarget } from './from-zod.js';
