@@ -14,6 +14,7 @@ import { createClickHouse, migrate } from '../shared/clickhouse/index.js';
 import { migrations } from '../shared/migrations/index.js';
 import { buildApp } from './api/app.js';
 import { loadTls } from './api/server.js';
+import { startApiRole } from './api/role.js';
 
 async function startKafka(config: Config, log: Logger, shutdown: Shutdown) {
   let brokers = config.KAFKA_BROKERS;
@@ -57,10 +58,13 @@ async function main(): Promise<void> {
   try {
     const kafka = await startKafka(config, log, shutdown);
     const ch = await startClickHouse(config, log, shutdown);
+    const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
     const app = await buildApp({
       log,
       https: await loadTls(config),
+      features: api ? [api.feature] : [],
       readiness: {
+        ...api?.readiness,
         kafka: async () => void (await kafka.admin.describeCluster()),
         clickhouse: async () => {
           if (!(await ch.ping())) throw new Error('ping failed');

@@ -10,9 +10,11 @@ import { Auth0Error, fromZodError } from '../../shared/errors/auth0-error.js';
  */
 export const auth0ValidatorCompiler: FastifySchemaCompiler<ZodType> = ({ schema, httpPart }) => {
   return (data: unknown) => {
-    const result = schema.safeParse(data);
+    // reportInput lets the message quote the offending value and length, as Auth0's does.
+    const result = schema.safeParse(data, { reportInput: true });
     if (result.success) return { value: result.data };
-    return { error: fromZodError(result.error, httpPart === 'body' ? 'body' : 'query') };
+    const where = httpPart === 'body' ? 'body' : httpPart === 'params' ? 'path' : 'query';
+    return { error: fromZodError(result.error, { where, schema }) };
   };
 };
 

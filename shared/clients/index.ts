@@ -13,3 +13,5 @@ export * from './fold.js';
 export * from './decide.js';
 export * from './response.js';
 export * from './diff.js';
+export * from './envelope.js';
+export * from './state-store.js';

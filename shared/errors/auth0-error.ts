@@ -42,8 +42,9 @@ export const isAuth0Error = (err: unknown): err is Auth0Error => err instanceof 
 
 export const badRequest = (message: string, errorCode = 'invalid_body') => new Auth0Error(400, message, errorCode);
 
-export const unauthorized = (message = 'Invalid token') =>
-  new Auth0Error(401, message, undefined, { attributes: { error: message } });
+/** Auth0 sometimes omits errorCode on 401; we always send one so clients can branch on it. */
+export const unauthorized = (message = 'Invalid token', errorCode = 'invalid_token') =>
+  new Auth0Error(401, message, errorCode, { attributes: { error: message } });
 
 export const forbidden = (message: string, errorCode = 'insufficient_scope') => new Auth0Error(403, message, errorCode);
 

@@ -27,10 +27,19 @@ export const CloudEventSchema = z.looseObject({
   data: z.unknown(),
 });
 
-export type CloudEvent<D = unknown> = Omit<z.infer<typeof CloudEventSchema>, 'data'> & {
+export interface CloudEvent<D = unknown> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  subject?: string;
+  datacontenttype?: string;
+  schemaversion: number;
   data: D;
+  /** Extension attributes. */
   [extension: string]: unknown;
-};
+}
 
 export type Headers = Record<string, string>;
 

@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ClientCreateSchema, ClientPartialSchema, ClientUpdateSchema, type EventMeta } from '../../../shared/clients/index.js';
+import type { SecretBox } from '../../../shared/crypto/secret-box.js';
+import { forbidden, notFound } from '../../../shared/errors/auth0-error.js';
+import { principalOf, requireAnyScope } from '../auth/scope-guard.js';
+import type { ClientCommands } from './commands.js';
+import type { ClientProjection } from './projection.js';
+import { presentClient, readView } from './present.js';
+import { afterCursor, encodeCursor, FieldsQuerySchema, filterClients, ListClientsQuerySchema } from './query.js';
+
+const READ = ['read:clients', 'read:client_keys', 'read:client_credentials', 'read:client_summary'];
+const UPDATE = ['update:clients', 'update:client_keys', 'update:client_credentials'];
+const IdParams = z.strictObject({ id: z.string().min(1).max(64).describe('The client_id') });
+const ErrorSchema = z.object({ statusCode: z.number(), error: z.string(), message: z.string(), errorCode: z.string().optional() });
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
+
+export interface ClientRoutesDeps {
+  commands: ClientCommands;
+  projection: ClientProjection;
+  box: SecretBox;
+  readTimeoutMs?: number;
+}
+
+export function eventMeta(req: FastifyRequest): EventMeta {
+  const p = principalOf(req);
+  return {
+    actor: p.sub,
+    actorclient: p.clientId,
+    actorname: p.name,
+    requestid: String(req.id),
+    ip: req.ip,
+    useragent: req.headers['user-agent'] ?? '',
+    method: req.method,
+    path: req.url.split('?')[0] ?? req.url,
+  };
+}
+
+export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { commands, projection, box } = deps;
+  const readTimeoutMs = deps.readTimeoutMs ?? 10_000;
+  const tags = ['clients'];
+
+  r.post('/api/v2/clients', { schema: { tags, summary: 'Create a client', body: ClientCreateSchema, response: { 201: ClientPartialSchema, ...errors } } }, async (req, reply) => {
+    requireAnyScope(principalOf(req), ['create:clients']);
+    const state = await commands.create(req.body, eventMeta(req));
+    return reply.code(201).send(presentClient(state, box, { secrets: true }));
+  });
+
+  r.get(
+    '/api/v2/clients',
+    { schema: { tags, summary: 'Get clients', querystring: ListClientsQuerySchema, response: { 200: z.union([z.array(ClientPartialSchema), z.object({}).loose()]), ...errors } } },
+    async (req) => {
+      const principal = principalOf(req);
+      requireAnyScope(principal, READ);
+      await projection.catchUp(readTimeoutMs);
+      const q = req.query;
+      const view = { ...readView(principal), fields: q.fields, includeFields: q.include_fields };
+      const matching = filterClients(projection.store.live(), q);
+
+      if (q.from !== undefined || q.take !== undefined) {
+        const take = q.take ?? 50;
+        const rest = afterCursor(matching, q.from);
+        const page = rest.slice(0, take);
+        const last = page.at(-1);
+        return { clients: page.map((s) => presentClient(s, box, view)), ...(rest.length > take && last ? { next: encodeCursor(last) } : {}) };
+      }
+      const perPage = q.per_page ?? 50;
+      const pageIndex = q.page ?? 0;
+      const start = pageIndex * perPage;
+      const clients = matching.slice(start, start + perPage).map((s) => presentClient(s, box, view));
+      return q.include_totals ? { total: matching.length, start, limit: perPage, clients } : clients;
+    },
+  );
+
+  r.get('/api/v2/clients/:id', { schema: { tags, summary: 'Get a client', params: IdParams, querystring: FieldsQuerySchema, response: { 200: ClientPartialSchema, ...errors } } }, async (req) => {
+    const principal = principalOf(req);
+    requireAnyScope(principal, READ);
+    await projection.catchUp(readTimeoutMs);
+    const state = projection.store.get(req.params.id);
+    if (!state || state.deleted) throw notFound();
+    return presentClient(state, box, { ...readView(principal), fields: req.query.fields, includeFields: req.query.include_fields });
+  });
+
+  r.patch('/api/v2/clients/:id', { schema: { tags, summary: 'Update a client', params: IdParams, body: ClientUpdateSchema, response: { 200: ClientPartialSchema, ...errors } } }, async (req) => {
+    const principal = principalOf(req);
+    requireAnyScope(principal, UPDATE);
+    // Auth0: the secret and keys can be set only with update:client_keys.
+    if ((req.body.client_secret !== undefined || req.body.encryption_key !== undefined) && !principal.scopes.has('update:client_keys')) {
+      throw forbidden('Insufficient scope, expected any of: update:client_keys');
+    }
+    const state = await commands.update(req.params.id, req.body, eventMeta(req));
+    return presentClient(state, box, { secrets: readView(principal).secrets || principal.scopes.has('update:client_keys') });
+  });
+
+  r.delete('/api/v2/clients/:id', { schema: { tags, summary: 'Delete a client', params: IdParams, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
+    requireAnyScope(principalOf(req), ['delete:clients']);
+    await commands.remove(req.params.id, eventMeta(req));
+    return reply.code(204).send(null);
+  });
+
+  r.post('/api/v2/clients/:id/rotate-secret', { schema: { tags, summary: 'Rotate a client secret', params: IdParams, response: { 200: ClientPartialSchema, ...errors } } }, async (req) => {
+    requireAnyScope(principalOf(req), ['update:client_keys']);
+    const state = await commands.rotateSecret(req.params.id, eventMeta(req));
+    return presentClient(state, box, { secrets: true });
+  });
+}

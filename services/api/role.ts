@@ -1,0 +1,68 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka } from 'kafkajs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../shared/config/index.js';
+import type { Logger } from '../../shared/log/index.js';
+import type { Shutdown } from '../../shared/lifecycle/index.js';
+import { createEventProducer, startConsumerRunner, type TopicNames } from '../../shared/kafka/index.js';
+import { parseClientEventRecord } from '../../shared/clients/index.js';
+import { createSecretBox } from '../../shared/crypto/secret-box.js';
+import { resolveSecretsKey, resolveSigningSecret } from '../../shared/auth/index.js';
+import type { Check } from '../../shared/health/index.js';
+import { createTokenVerifier } from './auth/verify-token.js';
+import { authenticateManagementApi } from './auth/hook.js';
+import { ClientProjection } from './clients/projection.js';
+import { createClientCommands } from './clients/commands.js';
+import { clientRoutes } from './clients/routes.js';
+import { registerDocs } from './docs.js';
+
+export interface ApiRoleDeps {
+  config: Config;
+  kafka: Kafka;
+  admin: Admin;
+  names: TopicNames;
+  log: Logger;
+  shutdown: Shutdown;
+}
+
+/**
+ * The API role: its own projection of clients.events (a consumer group of its own per instance,
+ * since every instance needs every partition), the command handler, and the routes.
+ */
+export async function startApiRole(deps: ApiRoleDeps): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check> }> {
+  const { config, kafka, admin, names, log, shutdown } = deps;
+  const box = createSecretBox(await resolveSecretsKey(config));
+  const verify = createTokenVerifier({
+    audience: config.AUTH_AUDIENCE,
+    ...(config.AUTH_ISSUER ? { issuer: config.AUTH_ISSUER } : {}),
+    ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : { secret: await resolveSigningSecret(config) }),
+  });
+  const producer = await createEventProducer(kafka);
+  shutdown.add('api producer', () => producer.disconnect());
+
+  const projection = new ClientProjection(admin, names.clientEvents);
+  const runner = await startConsumerRunner({
+    kafka,
+    groupId: `apptrail-api-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    topics: [names.clientEvents],
+    fromBeginning: true,
+    parse: (m) => parseClientEventRecord(m),
+    handle: projection.handle,
+    deadLetter: { topic: names.deadLetters, producer },
+    log: log.child({ component: 'api-projection' }),
+    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS,
+    fetch: { maxWaitMs: 50 },
+  });
+  shutdown.add('api projection', () => runner.stop());
+  const commands = createClientCommands({ projection, producer, topic: names.clientEvents, box, log });
+
+  return {
+    readiness: { clients_projection: () => projection.catchUp(1500) },
+    feature: async (app) => {
+      await registerDocs(app);
+      authenticateManagementApi(app, verify);
+      await clientRoutes(app, { commands, projection, box });
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './signing-secret.js';
+export * from './scopes.js';
