@@ -30,7 +30,9 @@ export interface ApiRoleDeps {
  * The API role: its own projection of clients.events (a consumer group of its own per instance,
  * since every instance needs every partition), the command handler, and the routes.
  */
-export async function startApiRole(deps: ApiRoleDeps): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check> }> {
+export async function startApiRole(
+  deps: ApiRoleDeps,
+): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check>; projection: ClientProjection }> {
   const { config, kafka, admin, names, log, shutdown } = deps;
   const box = createSecretBox(await resolveSecretsKey(config));
   const verify = createTokenVerifier({
@@ -58,6 +60,7 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<{ feature: (app: 
   const commands = createClientCommands({ projection, producer, topic: names.clientEvents, box, log });
 
   return {
+    projection,
     readiness: { clients_projection: () => projection.catchUp(1500) },
     feature: async (app) => {
       await registerDocs(app);

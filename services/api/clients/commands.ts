@@ -36,7 +36,10 @@ export interface CommandDeps {
  * re-decided on the fresh state, and 409 is the answer only when that keeps happening.
  */
 export function createClientCommands(deps: CommandDeps) {
-  const maxAttempts = deps.maxAttempts ?? 10;
+  // Between two instances each round is a fair race (both re-decide the moment the winner's event
+  // is applied), so losing 25 in a row is a ~3e-8 event; a jittered wait would only make the
+  // loser lose again to the winner's next command.
+  const maxAttempts = deps.maxAttempts ?? 25;
   const applyTimeoutMs = deps.applyTimeoutMs ?? 10_000;
   const lanes = new Map<string, Promise<unknown>>();
 
@@ -69,7 +72,6 @@ export function createClientCommands(deps: CommandDeps) {
         const result = await append(event, meta);
         if (result.verdict === 'applied') return result.after;
         deps.log.debug({ clientId, attempt, type: event.type }, 'command lost a race; re-deciding on fresh state');
-        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
       }
       throw conflict(`The client was modified concurrently ${maxAttempts} times; retry the request`);
     });
