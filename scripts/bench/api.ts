@@ -1,0 +1,118 @@
+/**
+ * bench:api — POST /api/v2/clients per second and latency at a fixed concurrency against the real
+ * broker (the full API: auth, validation, decide, produce, wait for its own projection to apply),
+ * beside a bare Fastify route that only produces the same record, in the same run; then the
+ * memory one projection needs per 100,000 clients.
+ * Aim: ≥ 1,000 creates/s and p99 < 50 ms at concurrency 32 on a 2-core machine.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'undici';
+import { SignJWT } from 'jose';
+import { loadConfig } from '../../shared/config/index.js';
+import { resolveSigningSecret } from '../../shared/auth/index.js';
+import { ClientStateStore, decideCreate, generateClientId, type ClientEventRecord } from '../../shared/clients/index.js';
+import { benchBrokers, fmt, percentile } from './infra.js';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
+const WARMUP_MS = 2_000;
+
+async function waitForHttp(url: string, child: ChildProcess, what: string): Promise<void> {
+  const until = Date.now() + 90_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not become ready`);
+}
+
+async function load(origin: string, path: string, headers: Record<string, string>): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+  const pool = new Pool(origin, { connections: CONCURRENCY, pipelining: 1 });
+  const latencies: number[] = [];
+  let errors = 0;
+  let measuring = false;
+  const stopAt = Date.now() + WARMUP_MS + DURATION_MS;
+  setTimeout(() => (measuring = true), WARMUP_MS);
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < stopAt) {
+        const started = performance.now();
+        const res = await pool.request({ origin, path, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name: `bench-${i++}`, app_type: 'regular_web', callbacks: ['https://bench.example.com/cb'] }) });
+        await res.body.dump();
+        if (!measuring) continue;
+        if (res.statusCode !== 201) errors++;
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / (DURATION_MS / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+}
+
+function projectionMemory(clients: number): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc');
+  const sealed = `v1.00000000.${'A'.repeat(16)}.${'B'.repeat(22)}.${'C'.repeat(86)}`;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const store = new ClientStateStore();
+  const at = new Date().toISOString();
+  for (let n = 0; n < clients; n++) {
+    const event = decideCreate({ name: `client ${n}`, app_type: 'regular_web', callbacks: [`https://app${n}.example.com/callback`], allowed_logout_urls: [`https://app${n}.example.com`] }, { clientId: generateClientId(), secretSealed: sealed });
+    store.apply({ id: String(n), time: at, event, meta: {} as ClientEventRecord['meta'] });
+  }
+  gc();
+  const used = process.memoryUsage().heapUsed - before;
+  if (store.size !== clients) throw new Error('store lost clients');
+  return used;
+}
+
+async function main(): Promise<void> {
+  const infra = await benchBrokers();
+  const children: ChildProcess[] = [];
+  try {
+    const env = { ...process.env, KAFKA_BROKERS: infra.brokers.join(','), LOG_LEVEL: 'warn' };
+    const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-api-'));
+    const apiPort = 20000 + Math.floor(Math.random() * 20000);
+    const api = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+      env: { ...env, ROLES: 'api', DATA_DIR: dataDir, PORT: String(apiPort), KAFKA_TOPIC_PREFIX: `bench-${randomUUID().slice(0, 8)}.` },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.push(api);
+    const bare = fork('scripts/bench/bare-produce-server.ts', { execArgv: ['--import', 'tsx'], env: { ...env, KAFKA_TOPIC_PREFIX: `bench-bare-${randomUUID().slice(0, 8)}.` } });
+    children.push(bare);
+    const barePort = await new Promise<number>((resolve) => bare.once('message', (m) => resolve((m as { port: number }).port)));
+    await waitForHttp(`http://127.0.0.1:${apiPort}/readyz`, api, 'API');
+
+    const secret = await resolveSigningSecret(loadConfig({ DATA_DIR: dataDir }));
+    const token = await new SignJWT({ scope: 'create:clients', azp: 'bench' }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setAudience(loadConfig({}).AUTH_AUDIENCE).setExpirationTime('1h').sign(secret);
+
+    console.log(`concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s warm-up, broker ${infra.brokers.join(',')}`);
+    const b = await load(`http://127.0.0.1:${barePort}`, '/bare', {});
+    const a = await load(`http://127.0.0.1:${apiPort}`, '/api/v2/clients', { authorization: `Bearer ${token}` });
+    const row = (name: string, r: typeof a) => console.log(`${name.padEnd(44)}: ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.p50, 1).padStart(6)} ms  p99 ${fmt(r.p99, 1).padStart(6)} ms  errors ${r.errors}`);
+    row('bare Fastify route producing the record', b);
+    row('POST /api/v2/clients (full API)', a);
+    console.log(`ratio API/bare: ${fmt((a.rps / b.rps) * 100, 1)}% of throughput; target >= 1,000 creates/s and p99 < 50 ms`);
+
+    const bytes = projectionMemory(100_000);
+    console.log(`projection memory: ${fmt(bytes / 1048576, 1)} MiB per 100,000 clients (${fmt(bytes / 100_000)} bytes/client)`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await infra.stop();
+  }
+}
+
+await main();
