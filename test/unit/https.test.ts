@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { readFile } from 'node:fs/promises';
+import { newDataDir } from '../helpers/api.js';
+import { loadConfig } from '../../shared/config/index.js';
+import { loadTls } from '../../services/api/server.js';
+import { buildApp } from '../../services/api/app.js';
+import { createLogger } from '../../shared/log/index.js';
+
+test('serves HTTPS when TLS_CERT_FILE and TLS_KEY_FILE are set', async (t) => {
+  const dir = await newDataDir(t);
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const tls = await loadTls(loadConfig({ TLS_CERT_FILE: cert, TLS_KEY_FILE: key }));
+  assert.ok(tls, 'TLS material loaded from the configured files');
+  const app = await buildApp({ log: createLogger({ level: 'silent' }), https: tls, readiness: {} });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => app.close());
+  const { port } = app.server.address() as { port: number };
+  const dispatcher = new Agent({ connect: { ca: await readFile(cert) } });
+  const res = await request(`https://127.0.0.1:${port}/healthz`, { dispatcher });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(await res.body.json(), { status: 'ok' });
+  await dispatcher.close();
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'plain HTTP is not served on the TLS port');
+});
