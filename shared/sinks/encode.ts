@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { chunk } from './batch.js';
+import type { AuditEntry, EncodedBatch, SinkDefinition, StreamContext } from './types.js';
+
+const gzip = promisify(gzipCallback);
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/**
+ * Same stream + same log_ids in the same order → same key, however often the batch is retried.
+ * The stream id is part of it because two streams may legitimately send one batch to one endpoint.
+ */
+export function batchKey(streamId: string, logIds: readonly string[]): string {
+  return createHash('sha256').update(streamId).update('\0').update(JSON.stringify(logIds)).digest('hex');
+}
+
+/** Groups entries into requests that fit the sink's limits, measured on the exact bytes that will be sent. */
+export function planBatches<C>(sink: SinkDefinition<C>, config: C, entries: readonly AuditEntry[], ctx: StreamContext): AuditEntry[][] {
+  return chunk(entries, sink.limits(config), (entry) => Buffer.byteLength(sink.element(entry, config, ctx)), sink.frame(config));
+}
+
+/** One request's URL, headers and (possibly gzipped) body for `entries`, which the caller has already planned. */
+export async function encodeBatch<C>(sink: SinkDefinition<C>, config: C, entries: readonly AuditEntry[], ctx: StreamContext): Promise<EncodedBatch> {
+  // Bytes may overflow (a lone oversized entry is the receiver's call), but the count may not:
+  // for JSONOBJECT a second entry would make the body invalid JSON.
+  const { maxEntries } = sink.limits(config);
+  if (entries.length > maxEntries) throw new RangeError(`${sink.type} takes at most ${maxEntries} entries per request; use planBatches`);
+  const frame = sink.frame(config);
+  const raw = Buffer.from(frame.open + entries.map((entry) => sink.element(entry, config, ctx)).join(frame.separator) + frame.close);
+  const target = sink.target(config, ctx);
+  const logIds = entries.map((entry) => entry.log_id);
+  const idempotencyKey = batchKey(ctx.streamId, logIds);
+  const headers: Record<string, string> = { ...target.headers, [IDEMPOTENCY_HEADER]: idempotencyKey };
+  let body = raw;
+  if (target.gzip) {
+    body = await gzip(raw);
+    headers['content-encoding'] = 'gzip';
+  }
+  return { url: target.url, headers, body, rawBytes: raw.length, idempotencyKey, logIds };
+}
