@@ -28,6 +28,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // only cost time, so the schemas serve the OpenAPI document and serialisation is plain JSON.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.withTypeProvider<ZodTypeProvider>();
+  // Auth0 accepts an empty body on rotate-secret and DELETE even with a JSON content type (SDKs
+  // send one); Fastify's parser refuses it. Empty means "no body"; anything else goes through
+  // Fastify's own parser, which keeps its prototype-poisoning protection.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' || body === undefined) return done(null, undefined);
+    parseJson(req, body as string, done);
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   await app.register(healthRoutes, { readiness: opts.readiness });

@@ -43,8 +43,10 @@ describe('Clients API over HTTP on a real broker', () => {
     assert.equal(patched.body.description, 'Now described');
     assert.equal(patched.body.client_secret, created.client_secret);
 
-    const rotated = await api.call('POST', `/api/v2/clients/${created.client_id}/rotate-secret`);
-    assert.equal(rotated.status, 200);
+    // SDKs post rotate-secret with a JSON content type and no body.
+    const rotatedRaw = await api.app.inject({ method: 'POST', url: `/api/v2/clients/${created.client_id}/rotate-secret`, headers: { authorization: `Bearer ${await api.token()}`, 'content-type': 'application/json' } });
+    const rotated = { status: rotatedRaw.statusCode, body: JSON.parse(rotatedRaw.body) };
+    assert.equal(rotated.status, 200, rotatedRaw.body);
     assert.notEqual(rotated.body.client_secret, created.client_secret);
     assert.equal((await api.call('GET', `/api/v2/clients/${created.client_id}`)).body.client_secret, rotated.body.client_secret);
 
@@ -96,6 +98,9 @@ describe('Clients API over HTTP on a real broker', () => {
     const badJson = await api.app.inject({ method: 'POST', url: '/api/v2/clients', headers: { authorization: `Bearer ${await api.token()}`, 'content-type': 'application/json' }, payload: '{"name":' });
     assert.equal(badJson.statusCode, 400);
     assert.equal(JSON.parse(badJson.body).errorCode, 'invalid_body');
+    const emptyJson = await api.app.inject({ method: 'POST', url: '/api/v2/clients', headers: { authorization: `Bearer ${await api.token()}`, 'content-type': 'application/json' }, payload: '' });
+    assert.equal(emptyJson.statusCode, 400, 'an empty create body is a missing name, not a parser error');
+    assert.match(JSON.parse(emptyJson.body).message, /Payload validation error/);
     const badQuery = await api.call('GET', '/api/v2/clients?per_page=101');
     assert.equal(badQuery.status, 400);
     assert.equal(badQuery.body.errorCode, 'invalid_query_string');

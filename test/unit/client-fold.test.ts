@@ -309,3 +309,35 @@ describe('ids', () => {
     assert.notEqual(generateClientSecret(), generateClientSecret());
   });
 });
+
+describe('field-level concurrency', () => {
+  it('a stale update of OTHER fields still applies, in log order', () => {
+    const s1 = given({ event: created, at: T0 });
+    const a = decideUpdate(s1, patchBody({ description: 'A' }));
+    const b = decideUpdate(s1, patchBody({ logo_uri: 'https://logo.example.com/b.png' }));
+    const s2 = thenApplied(s1, a, T1);
+    const result = apply(s2, b, T2);
+    assert.equal(result.verdict, 'applied');
+    assert.equal(result.state?.version, 3);
+    assert.equal(result.state?.config.description, 'A');
+    assert.equal(result.state?.config.logo_uri, 'https://logo.example.com/b.png');
+  });
+
+  it('a stale rotate races a stale secret PATCH: the second one is a conflict', () => {
+    const s1 = given({ event: created, at: T0 });
+    const rot = decideRotate(s1, { secretSealed: box.seal('r1') });
+    const patch = decideUpdate(s1, patchBody({ client_secret: 'custom-secret' }), { secretSealed: box.seal('custom-secret') });
+    const s2 = thenApplied(s1, rot, T1);
+    assert.equal(apply(s2, patch, T2).verdict, 'conflict');
+  });
+
+  it('a stale disjoint update that would break a cross-field rule is a conflict', () => {
+    const s1 = given({ event: created, at: T0 });
+    const org = decideUpdate(s1, patchBody({ organization_usage: 'allow' }));
+    const thirdParty = decideUpdate(s1, patchBody({ is_first_party: false }));
+    const s2 = thenApplied(s1, org, T1);
+    const result = apply(s2, thirdParty, T2);
+    assert.equal(result.verdict, 'conflict', 'is_first_party:false with organization_usage set must be re-decided');
+    assert.equal(result.state, s2);
+  });
+});
