@@ -15,6 +15,7 @@ import { migrations } from '../shared/migrations/index.js';
 import { buildApp } from './api/app.js';
 import { loadTls } from './api/server.js';
 import { startApiRole } from './api/role.js';
+import { verifierFromConfig } from '../shared/auth/index.js';
 
 async function startKafka(config: Config, log: Logger, shutdown: Shutdown) {
   let brokers = config.KAFKA_BROKERS;
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     const app = await buildApp({
       log,
       https: await loadTls(config),
+      verify: await verifierFromConfig(config),
       features: api ? [api.feature] : [],
       readiness: {
         ...api?.readiness,

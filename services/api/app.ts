@@ -4,11 +4,15 @@ import type { Logger } from '../../shared/log/index.js';
 import type { Check } from '../../shared/health/index.js';
 import { healthRoutes } from './routes/health.js';
 import { auth0ValidatorCompiler, errorHandler, notFoundHandler } from './errors.js';
+import { registerDocs } from './docs.js';
+import { authenticateManagementApi, type VerifyToken } from '../../shared/auth/index.js';
 
 export interface AppOptions {
   log: Logger;
   readiness: Record<string, Check>;
   https?: { cert: Buffer; key: Buffer };
+  /** Verifies the Bearer token of every /api/v2 request; without it the app serves only health. */
+  verify?: VerifyToken;
   /** Registers feature routes (clients, logs, log streams) onto the app. */
   features?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -40,6 +44,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   await app.register(healthRoutes, { readiness: opts.readiness });
+  await registerDocs(app);
+  if (opts.verify) authenticateManagementApi(app, opts.verify);
   for (const feature of opts.features ?? []) await feature(app);
   return app;
 }

@@ -8,14 +8,11 @@ import type { Shutdown } from '../../shared/lifecycle/index.js';
 import { createEventProducer, startConsumerRunner, type TopicNames } from '../../shared/kafka/index.js';
 import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
-import { resolveSecretsKey, resolveSigningSecret } from '../../shared/auth/index.js';
+import { resolveSecretsKey } from '../../shared/auth/index.js';
 import type { Check } from '../../shared/health/index.js';
-import { createTokenVerifier } from './auth/verify-token.js';
-import { authenticateManagementApi } from './auth/hook.js';
 import { ClientProjection } from './clients/projection.js';
 import { createClientCommands } from './clients/commands.js';
 import { clientRoutes } from './clients/routes.js';
-import { registerDocs } from './docs.js';
 
 export interface ApiRoleDeps {
   config: Config;
@@ -35,11 +32,6 @@ export async function startApiRole(
 ): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check>; projection: ClientProjection }> {
   const { config, kafka, admin, names, log, shutdown } = deps;
   const box = createSecretBox(await resolveSecretsKey(config));
-  const verify = createTokenVerifier({
-    audience: config.AUTH_AUDIENCE,
-    ...(config.AUTH_ISSUER ? { issuer: config.AUTH_ISSUER } : {}),
-    ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : { secret: await resolveSigningSecret(config) }),
-  });
   const producer = await createEventProducer(kafka);
   shutdown.add('api producer', () => producer.disconnect());
 
@@ -63,8 +55,6 @@ export async function startApiRole(
     projection,
     readiness: { clients_projection: () => projection.catchUp(1500) },
     feature: async (app) => {
-      await registerDocs(app);
-      authenticateManagementApi(app, verify);
       await clientRoutes(app, { commands, projection, box });
     },
   };

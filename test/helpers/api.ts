@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/log/index.js';
 import { createShutdown } from '../../shared/lifecycle/index.js';
-import { resolveSigningSecret, SCOPES } from '../../shared/auth/index.js';
+import { resolveSigningSecret, SCOPES, verifierFromConfig } from '../../shared/auth/index.js';
 import { buildApp } from '../../services/api/app.js';
 import { startApiRole } from '../../services/api/role.js';
 import type { ClientProjection } from '../../services/api/clients/projection.js';
@@ -39,7 +39,7 @@ export async function startTestApi(t: TestContext, k: TestKafka, opts: { dataDir
   const log = createLogger({ level: 'debug', name: 'test-api', destination: { write: (line: string) => void logs.push(line) } });
   const shutdown = createShutdown(log, 10_000);
   const api = await startApiRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown });
-  const app = await buildApp({ log, features: [api.feature], readiness: api.readiness });
+  const app = await buildApp({ log, verify: await verifierFromConfig(config), features: [api.feature], readiness: api.readiness });
   await app.ready();
   t.after(async () => {
     await app.close();

@@ -1,6 +1,6 @@
 import { pickFields, SUMMARY_FIELDS, toClientResponse, type Client, type ClientState } from '../../../shared/clients/index.js';
 import type { SecretBox } from '../../../shared/crypto/secret-box.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../../../shared/auth/index.js';
 
 const KEY_READERS = ['read:client_keys', 'read:client_credentials'];
 const CONFIG_READERS = ['read:clients', ...KEY_READERS];

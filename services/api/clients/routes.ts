@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ClientCreateSchema, ClientPartialSchema, ClientUpdateSchema, type EventMeta } from '../../../shared/clients/index.js';
 import type { SecretBox } from '../../../shared/crypto/secret-box.js';
 import { forbidden, notFound } from '../../../shared/errors/auth0-error.js';
-import { principalOf, requireAnyScope } from '../auth/scope-guard.js';
+import { principalOf, requireAnyScope } from '../../../shared/auth/index.js';
 import type { ClientCommands } from './commands.js';
 import type { ClientProjection } from './projection.js';
 import { presentClient, readView } from './present.js';

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { unauthorized } from '../../../shared/errors/auth0-error.js';
+import { unauthorized } from '../errors/auth0-error.js';
 import { AccessTokenClaimsSchema, toPrincipal, type Principal } from './principal.js';
 
 export interface VerifierOptions {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { forbidden } from '../../../shared/errors/auth0-error.js';
+import { forbidden } from '../errors/auth0-error.js';
 import type { Principal } from './principal.js';
 
 /** Auth0's check: any one of the listed scopes is enough. */
