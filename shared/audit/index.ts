@@ -1,0 +1,13 @@
+export { DATETIME64_SQL_TYPE, dateTime64ToIso, formatDateTime64 } from './datetime.js';
+export {
+  AUDIT_LOG_TYPES, AuditDetailsSchema, AuditEntrySchema, type AuditDetails, type AuditEntry, type AuditEntryInput,
+  type AuditLogType,
+} from './entry.js';
+export {
+  BARE_TERM_FIELDS, OUTPUT_FIELDS, SEARCHABLE_FIELDS, columnOf, isOutputField, isSearchableField, type OutputField,
+  type SearchableField, type StringField,
+} from './fields.js';
+export { LOG_ID_LENGTH, LOG_ID_PATTERN, logIdTimeMs, makeLogId } from './log-id.js';
+export { fromAuditRow, toAuditRow, type AuditRow, type LogObject } from './row.js';
+export { AUDIT_TABLE, MAX_RETENTION_DAYS, applyRetention, auditMigrations, currentRetentionDays } from './table.js';
+export * from './query/index.js';

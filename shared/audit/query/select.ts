@@ -1,0 +1,164 @@
+import { DATETIME64_SQL_TYPE, formatDateTime64 } from '../datetime.js';
+import { OUTPUT_FIELDS, columnOf, isOutputField, type OutputField } from '../fields.js';
+import { logIdTimeMs } from '../log-id.js';
+import { AUDIT_TABLE } from '../table.js';
+import { compileLogQuery } from './compile.js';
+import { LogQueryError, quote } from './errors.js';
+import { parseLogQuery } from './parser.js';
+
+/**
+ * The SELECTs behind GET /api/v2/logs and GET /api/v2/logs/{id}. Reads go through FINAL, so a
+ * redelivered entry is never seen twice even before ClickHouse has merged its copies.
+ *
+ * Option values may come straight from a request: each is checked here and refused with a
+ * LogQueryError (400) when out of range, whatever the route's own validation does.
+ */
+export interface LogsSelectOptions {
+  q?: string;
+  sort?: 'date:1' | 'date:-1';
+  page?: number;
+  perPage?: number;
+  fromLogId?: string;
+  take?: number;
+  fields?: string[];
+  includeFields?: boolean;
+}
+
+export interface BuiltQuery {
+  query: string;
+  params: Record<string, unknown>;
+}
+
+export const DEFAULT_PER_PAGE = 50;
+export const MAX_PER_PAGE = 100;
+/** Auth0 (search engine v3) lets a search page through its first 1,000 results only. */
+export const MAX_SEARCH_RESULTS = 1000;
+export const DEFAULT_TAKE = 50;
+export const MAX_TAKE = 100;
+
+// Every copy of an entry is in the same partition (its month is a function of log_id), so FINAL
+// need not merge across partitions. Inline SETTINGS apply to this query only, also on chDB.
+const FINAL_SETTINGS = 'SETTINGS do_not_merge_across_partitions_select_final = 1';
+// DateTime64(3) ends in 2299: a later time from a log id cannot be bound, nor match anything.
+const MAX_DATETIME64_MS = Date.UTC(2300, 0, 1) - 1;
+const CHECKPOINT_FROM = /^[0-9]{1,56}$/;
+
+/**
+ * Checkpoint mode (`from` and/or `take` given) is Auth0's export mode: entries after `from` in
+ * log_id order, no end, and every other parameter ignored, as Auth0 does. Without `from` it
+ * starts at the oldest entry kept. Otherwise: search mode, `q` with page/per_page and sort.
+ */
+export function isCheckpointMode(opts: Pick<LogsSelectOptions, 'fromLogId' | 'take'>): boolean {
+  return opts.fromLogId !== undefined || opts.take !== undefined;
+}
+
+export function buildLogsSelect(opts: LogsSelectOptions): BuiltQuery {
+  return isCheckpointMode(opts) ? checkpointSelect(opts) : searchSelect(opts);
+}
+
+/** The number of entries `q` matches (for include_totals), with the same dedup as the SELECT. */
+export function buildLogsCount(opts: Pick<LogsSelectOptions, 'q'>): BuiltQuery {
+  const { where, params } = compileLogQuery(parseLogQuery(opts.q ?? ''));
+  return { query: `SELECT count() AS total FROM ${AUDIT_TABLE} FINAL WHERE ${where} ${FINAL_SETTINGS}`, params };
+}
+
+/** One entry by id (GET /logs/{id}); no row means 404. */
+export function buildLogGet(logId: string): BuiltQuery {
+  const params: Record<string, unknown> = { id: logId };
+  const conditions = ['log_id = {id:String}'];
+  const ms = logId.length === 56 ? logIdTimeMs(logId) : undefined;
+  if (ms !== undefined && ms <= MAX_DATETIME64_MS) {
+    conditions.push(`${columnOf('date')} = {date:${DATETIME64_SQL_TYPE}}`);
+    params.date = formatDateTime64(ms);
+  }
+  return {
+    query: `SELECT ${columnList(OUTPUT_FIELDS)} FROM ${AUDIT_TABLE} FINAL WHERE ${conditions.join(' AND ')} LIMIT 1 ${FINAL_SETTINGS}`,
+    params,
+  };
+}
+
+function searchSelect(opts: LogsSelectOptions): BuiltQuery {
+  const page = intOption('page', opts.page ?? 0, 0, Number.MAX_SAFE_INTEGER);
+  const perPage = intOption('per_page', opts.perPage ?? DEFAULT_PER_PAGE, 0, MAX_PER_PAGE);
+  const offset = page * perPage;
+  if (perPage > 0 && offset >= MAX_SEARCH_RESULTS) {
+    throw new LogQueryError(
+      `Only the first ${MAX_SEARCH_RESULTS} results of a search can be paged through; narrow q, or export with from/take`,
+    );
+  }
+  const limit = Math.min(perPage, MAX_SEARCH_RESULTS - offset);
+  const direction = sortDirection(opts.sort);
+  const columns = selectedColumns(opts.fields, opts.includeFields);
+  const { where, params } = compileLogQuery(parseLogQuery(opts.q ?? ''));
+  const date = columnOf('date');
+  const logId = columnOf('log_id');
+  return {
+    // log_id breaks ties between equal dates, so pages never overlap or skip.
+    query:
+      `SELECT ${columns} FROM ${AUDIT_TABLE} FINAL WHERE ${where} ` +
+      `ORDER BY ${date} ${direction}, ${logId} ${direction} LIMIT {limit:UInt32} OFFSET {offset:UInt32} ${FINAL_SETTINGS}`,
+    params: { ...params, limit, offset },
+  };
+}
+
+function checkpointSelect(opts: LogsSelectOptions): BuiltQuery {
+  const take = intOption('take', opts.take ?? DEFAULT_TAKE, 0, MAX_TAKE);
+  const params: Record<string, unknown> = { limit: take };
+  const conditions: string[] = [];
+  const from = opts.fromLogId;
+  if (from !== undefined) {
+    if (typeof from !== 'string' || !CHECKPOINT_FROM.test(from)) {
+      throw new LogQueryError(`from must be a log_id (digits only, at most 56), got ${quote(String(from))}`);
+    }
+    conditions.push('log_id > {from:String}');
+    params.from = from;
+    // An id's leading 16 digits are its entry's epoch ms (AuditEntrySchema enforces it), so every
+    // later id has a date at least that: this bound prunes months and key ranges, same result.
+    const ms = logIdTimeMs(from);
+    if (ms !== undefined && ms <= MAX_DATETIME64_MS) {
+      conditions.push(`${columnOf('date')} >= {from_date:${DATETIME64_SQL_TYPE}}`);
+      params.from_date = formatDateTime64(ms);
+    }
+  }
+  const where = conditions.length === 0 ? 'true' : conditions.join(' AND ');
+  return {
+    query: `SELECT ${columnList(OUTPUT_FIELDS)} FROM ${AUDIT_TABLE} FINAL WHERE ${where} ORDER BY ${columnOf('log_id')} ASC LIMIT {limit:UInt32} ${FINAL_SETTINGS}`,
+    params,
+  };
+}
+
+function sortDirection(sort: unknown): 'ASC' | 'DESC' {
+  if (sort === undefined || sort === 'date:-1') return 'DESC';
+  if (sort === 'date:1') return 'ASC';
+  throw new LogQueryError(`sort must be date:1 or date:-1, got ${quote(String(sort))}`);
+}
+
+/** `fields` + `include_fields`: the listed fields, or all but them; none listed means all. */
+function selectedColumns(fields: unknown, includeFields: unknown): string {
+  if (fields === undefined || (Array.isArray(fields) && fields.length === 0)) return columnList(OUTPUT_FIELDS);
+  if (!Array.isArray(fields)) throw new LogQueryError('fields must be a list of field names');
+  const listed = new Set<OutputField>();
+  for (const f of fields as unknown[]) {
+    if (typeof f !== 'string' || !isOutputField(f)) {
+      throw new LogQueryError(`Unknown field ${quote(String(f))} in fields; fields are ${OUTPUT_FIELDS.join(', ')}`);
+    }
+    listed.add(f);
+  }
+  if (includeFields !== undefined && typeof includeFields !== 'boolean') throw new LogQueryError('include_fields must be true or false');
+  const include = includeFields ?? true;
+  const chosen = OUTPUT_FIELDS.filter((f) => listed.has(f) === include);
+  if (chosen.length === 0) throw new LogQueryError('fields with include_fields=false leaves no field to return');
+  return columnList(chosen);
+}
+
+function columnList(fields: readonly OutputField[]): string {
+  return fields.map(columnOf).join(', ');
+}
+
+function intOption(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
+    throw new LogQueryError(`${name} must be a whole number ${range}, got ${quote(String(value))}`);
+  }
+  return value;
+}
