@@ -1,0 +1,97 @@
+/**
+ * `npm run replay`: rebuilds the clients table from clients.events and prints one summary line.
+ * Same configuration as `npm start` (shared/config); with KAFKA_BROKERS unset it uses the local
+ * broker (reused when one is running, else started from DATA_DIR and stopped again).
+ * Failures print one line on stderr and exit 1; LOG_LEVEL=debug also logs the error in full.
+ */
+import { join, resolve } from 'node:path';
+import { loadConfig, type Config } from '../../shared/config/index.js';
+import { createLogger } from '../../shared/log/index.js';
+import { createKafka, topicNames } from '../../shared/kafka/index.js';
+import { isKafka, startLocalBroker } from '../../shared/kafka/local-broker.js';
+import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { migrations } from '../../shared/migrations/index.js';
+import { embeddedFolderOwner } from './embedded-lock.js';
+import { replayProjection, type ReplayResult } from './replay-projection.js';
+
+function fail(line: string): number {
+  process.stderr.write(`replay: ${line}\n`);
+  return 1;
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+
+function folderInUse(dataPath: string, pid: number): string {
+  return `the embedded ClickHouse folder ${dataPath} is in use by process ${pid} (is \`npm start\` running?); stop it first, or set CLICKHOUSE_URL to replay into a ClickHouse server`;
+}
+
+function summaryLine(r: ReplayResult, ch: Pick<ClickHouseHandle, 'database' | 'mode'>): string {
+  return `replay: rebuilt ${ch.database}.clients (${ch.mode}) from ${r.topic} (${r.partitions} partitions): ` +
+    `${r.records} records, ${r.applied} applied, ${r.conflicts} conflicts, ${r.poison} unreadable; ` +
+    `${r.clients} clients (${r.deleted} deleted) in ${(r.durationMs / 1000).toFixed(1)}s`;
+}
+
+async function main(): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    return fail(messageOf(err));
+  }
+  // stdout carries only the summary line and a failure is one line on stderr; the logs (kafkajs
+  // reports every connection retry as an error) go to stderr only when LOG_LEVEL is set.
+  const log = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'silent', name: 'apptrail-replay', destination: process.stderr });
+  const dataPath = join(resolve(config.DATA_DIR), 'chdb');
+  const embedded = !config.CLICKHOUSE_URL;
+  // Checked before anything starts: the folder lock is the common case (npm start still running).
+  const owner = embedded ? embeddedFolderOwner(dataPath) : undefined;
+  if (owner !== undefined) return fail(folderInUse(dataPath, owner));
+
+  const cleanup: Array<() => Promise<void>> = [];
+  try {
+    let brokers = config.KAFKA_BROKERS;
+    if (!brokers) {
+      const broker = await startLocalBroker({
+        port: config.KAFKA_PORT,
+        dataDir: join(resolve(config.DATA_DIR), 'kafka'),
+        log: (line) => log.info({ component: 'local-kafka' }, line),
+      });
+      cleanup.push(() => broker.stop());
+      brokers = broker.brokers;
+    } else if (!(await isKafka(brokers))) {
+      // One quick probe instead of kafkajs' half a minute of retries.
+      return fail(`cannot reach Kafka at ${brokers.join(',')} (KAFKA_BROKERS): start it (\`npm start\` or \`npm run kafka:start\`) or fix KAFKA_BROKERS`);
+    }
+
+    let ch: ClickHouseHandle;
+    try {
+      ch = await createClickHouse({
+        url: config.CLICKHOUSE_URL,
+        username: config.CLICKHOUSE_USER,
+        password: config.CLICKHOUSE_PASSWORD,
+        database: config.CLICKHOUSE_DATABASE,
+        dataPath,
+      });
+    } catch (err) {
+      // Taken between our check and the open.
+      const taker = embedded ? embeddedFolderOwner(dataPath) : undefined;
+      if (taker !== undefined) return fail(folderInUse(dataPath, taker));
+      throw err;
+    }
+    cleanup.push(() => ch.close());
+    await migrate(ch, migrations, log);
+
+    const kafka = createKafka({ brokers, clientId: `${config.KAFKA_CLIENT_ID}-replay`, log });
+    const result = await replayProjection({ kafka, ch, topic: topicNames(config.KAFKA_TOPIC_PREFIX).clientEvents, log });
+    console.log(summaryLine(result, ch));
+    return 0;
+  } catch (err) {
+    log.debug({ err }, 'replay failed');
+    return fail(messageOf(err));
+  } finally {
+    for (const close of cleanup.reverse()) await close().catch(() => undefined);
+  }
+}
+
+// kafkajs and chDB may keep handles open; the outcome is decided.
+process.exit(await main());
