@@ -8,13 +8,14 @@ import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../shared/config/index.js';
 import { createLogger, type Logger } from '../shared/log/index.js';
 import { createShutdown, type Shutdown } from '../shared/lifecycle/index.js';
-import { createKafka, ensureTopics, topicNames, topicSpecs } from '../shared/kafka/index.js';
+import { createEventProducer, createKafka, ensureTopics, topicNames, topicSpecs } from '../shared/kafka/index.js';
 import { startLocalBroker } from '../shared/kafka/local-broker.js';
 import { createClickHouse, migrate } from '../shared/clickhouse/index.js';
 import { migrations } from '../shared/migrations/index.js';
 import { buildApp } from './api/app.js';
 import { loadTls } from './api/server.js';
 import { startApiRole } from './api/role.js';
+import { startProjector } from './projector/index.js';
 import { verifierFromConfig } from '../shared/auth/index.js';
 
 async function startKafka(config: Config, log: Logger, shutdown: Shutdown) {
@@ -59,6 +60,12 @@ async function main(): Promise<void> {
   try {
     const kafka = await startKafka(config, log, shutdown);
     const ch = await startClickHouse(config, log, shutdown);
+    if (config.ROLES.includes('projector')) {
+      const producer = await createEventProducer(kafka.kafka);
+      shutdown.add('projector producer', () => producer.disconnect());
+      const projector = await startProjector({ kafka: kafka.kafka, ch, topics: kafka.names, producer, log: log.child({ role: 'projector' }) });
+      shutdown.add('projector', () => projector.stop());
+    }
     const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
     const app = await buildApp({
       log,

@@ -17,6 +17,9 @@ export interface BatchContext {
   partition: number;
   /** Aborted when the runner stops or the partition is revoked: give up without side effects. */
   signal: AbortSignal;
+  /** The offset to commit once this whole batch is handled (its last offset + 1). */
+  nextOffset: string;
+  groupId: string;
 }
 
 export interface BatchOutcome<T> {
@@ -37,6 +40,16 @@ export interface ConsumerRunnerOptions<T> {
   log: Logger;
   retry?: { minMs?: number; maxMs?: number };
   partitionsConsumedConcurrently?: number;
+  /**
+   * Called after every (re)assignment with the partitions this member now owns; `seek` moves a
+   * partition's position (e.g. back to 0 to rebuild in-memory state before resuming).
+   */
+  onAssigned?: (assigned: Array<{ topic: string; partition: number }>, seek: (topic: string, partition: number, offset: string) => void) => Promise<void> | void;
+  /**
+   * 'runner' (default): commit after the handler resolved. 'handler': the handler commits itself,
+   * e.g. inside a Kafka transaction with the records it produced (exactly-once consume-produce).
+   */
+  commit?: 'runner' | 'handler';
   /** Fetch shaping: the broker holds a fetch until minBytes arrived or maxWaitMs passed. */
   fetch?: { minBytes?: number; maxWaitMs?: number; maxBytesPerPartition?: number };
 }
@@ -69,8 +82,20 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
   const stopping = new AbortController();
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => markReady());
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    void Promise.resolve(opts.onAssigned?.(assigned, (topic, partition, offset) => consumer.seek({ topic, partition, offset })))
+      .catch((err: unknown) => log.error({ err }, 'onAssigned failed'))
+      .then(() => markReady());
+  });
   consumer.on(consumer.events.CRASH, (e) => log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+
+  async function sendDeadLetters(topic: string, partition: number, dead: Array<{ message: KafkaMessage; error: unknown }>): Promise<void> {
+    for (const d of dead) {
+      log.warn({ topic, partition, offset: d.message.offset, err: d.error }, 'record sent to dead-letter topic');
+      await opts.deadLetter.producer.send(opts.deadLetter.topic, toDeadLetter({ topic, partition, groupId: opts.groupId, message: d.message }, d.error));
+    }
+  }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
@@ -86,11 +111,16 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
       }
     }
 
+    // Unparseable records go out first: a handler that commits inside its own transaction
+    // (commit: 'handler') must never commit past a record that is not yet dead-lettered.
+    await sendDeadLetters(topic, partition, dead.splice(0));
+
     // Stop requests and revocations end the waiting between attempts, never an attempt in flight:
     // a batch that completes while we stop is still committed.
     const revoked = new AbortController();
     const onStop = () => revoked.abort();
     stopping.signal.addEventListener('abort', onStop, { once: true });
+    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
     const policy = { minMs: opts.retry?.minMs ?? 200, maxMs: opts.retry?.maxMs ?? 30_000 };
     try {
       for (let attempt = 1; parsed.length > 0; attempt++) {
@@ -99,7 +129,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
           return;
         }
         try {
-          const outcome = await opts.handle(parsed, { topic, partition, signal: revoked.signal });
+          const outcome = await opts.handle(parsed, { topic, partition, signal: revoked.signal, nextOffset, groupId: opts.groupId });
           for (const d of outcome?.deadLetters ?? []) dead.push({ message: d.record.message, error: d.error });
           break;
         } catch (err) {
@@ -113,15 +143,12 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
       stopping.signal.removeEventListener('abort', onStop);
     }
 
-    for (const d of dead) {
-      log.warn({ topic, partition, offset: d.message.offset, err: d.error }, 'record sent to dead-letter topic');
-      await opts.deadLetter.producer.send(opts.deadLetter.topic, toDeadLetter({ topic, partition, groupId: opts.groupId, message: d.message }, d.error));
-    }
-    const last = batch.lastOffset();
-    resolveOffset(last);
-    // The committed offset is the NEXT record to read, hence +1. consumer.commitOffsets() would
-    // silently skip the commit once stop() was called; the batch's own commit does not.
-    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }] });
+    await sendDeadLetters(topic, partition, dead);
+    resolveOffset(batch.lastOffset());
+    if (opts.commit === 'handler') return;
+    // The committed offset is the NEXT record to read. consumer.commitOffsets() would silently
+    // skip the commit once stop() was called; the batch's own commit does not.
+    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
   }
 
   await consumer.connect();

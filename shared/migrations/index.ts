@@ -1,4 +1,5 @@
 import type { Migration } from '../clickhouse/index.js';
+import { auditMigrations } from '../audit/table.js';
 
 /**
  * apptrail's ClickHouse schema, in order. Applied at start by every process that talks to
@@ -33,4 +34,6 @@ export const migrations: Migration[] = [
 ORDER BY client_id`,
     ],
   },
+  // audit_log (services/audit): see shared/audit/table.ts.
+  ...auditMigrations,
 ];
