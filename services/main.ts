@@ -16,6 +16,7 @@ import { buildApp } from './api/app.js';
 import { loadTls } from './api/server.js';
 import { startApiRole } from './api/role.js';
 import { startProjector } from './projector/index.js';
+import { startAuditRole } from './audit/role.js';
 import { verifierFromConfig } from '../shared/auth/index.js';
 
 async function startKafka(config: Config, log: Logger, shutdown: Shutdown) {
@@ -67,11 +68,12 @@ async function main(): Promise<void> {
       shutdown.add('projector', () => projector.stop());
     }
     const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
+    const audit = config.ROLES.includes('audit') ? await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown }) : undefined;
     const app = await buildApp({
       log,
       https: await loadTls(config),
       verify: await verifierFromConfig(config),
-      features: api ? [api.feature] : [],
+      features: [api?.feature, audit?.feature].filter((f) => f !== undefined),
       readiness: {
         ...api?.readiness,
         kafka: async () => void (await kafka.admin.describeCluster()),

@@ -13,6 +13,7 @@ import type { Check } from '../../shared/health/index.js';
 import { ClientProjection } from './clients/projection.js';
 import { createClientCommands } from './clients/commands.js';
 import { clientRoutes } from './clients/routes.js';
+import { recordAuditRequests } from './audit-requests.js';
 
 export interface ApiRoleDeps {
   config: Config;
@@ -55,6 +56,7 @@ export async function startApiRole(
     projection,
     readiness: { clients_projection: () => projection.catchUp(1500) },
     feature: async (app) => {
+      recordAuditRequests(app, { producer, topic: names.auditRequests });
       await clientRoutes(app, { commands, projection, box });
     },
   };

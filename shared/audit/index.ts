@@ -11,3 +11,8 @@ export { LOG_ID_LENGTH, LOG_ID_PATTERN, logIdTimeMs, makeLogId } from './log-id.
 export { fromAuditRow, toAuditRow, type AuditRow, type LogObject } from './row.js';
 export { AUDIT_TABLE, MAX_RETENTION_DAYS, applyRetention, auditMigrations, currentRetentionDays } from './table.js';
 export * from './query/index.js';
+export { redactSecrets, secretFieldsIn } from './redact.js';
+export { describeOperation, targetClientOf } from './operations.js';
+export { RequestRecordSchema, parseRequestRecord, toRequestRecord, type RequestRecord } from './request-record.js';
+export { entryFromClientEvent, entryFromRequestRecord } from './derive.js';
+export { parseAuditLogRecord, toAuditLogRecord } from './log-record.js';

@@ -30,6 +30,11 @@ export class ClientStateStore {
     return this.states.size;
   }
 
+  /** Forgets a client, so its partition can be folded again from a clean slate. */
+  delete(clientId: string): void {
+    this.states.delete(clientId);
+  }
+
   apply(rec: ClientEventRecord): Applied {
     const before = this.states.get(rec.event.client_id);
     const { state, verdict } = apply(before, rec.event, rec.time);

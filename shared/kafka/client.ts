@@ -10,7 +10,11 @@ const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 // kafkajs logs every retriable protocol error (e.g. "coordinator is loading" right after a broker
 // start) at ERROR although it retries them itself; they are noise at our level.
-const RETRIED_BY_KAFKAJS = /coordinator is loading|coordinator is not available|not the correct coordinator|leader is not available|rebalanc/i;
+// The same holds for CONCURRENT_TRANSACTIONS right after a commit. And the idempotent producer's
+// "limiting retries" warning is a choice we make on purpose: a send that cannot reach Kafka must
+// fail (the API answers 503, nothing is acknowledged) rather than hang forever.
+const RETRIED_BY_KAFKAJS =
+  /coordinator is loading|coordinator is not available|not the correct coordinator|leader is not available|rebalanc|concurrent operation on the same transaction|Limiting retries for the idempotent producer/i;
 
 export function createKafka(opts: { brokers: string[]; clientId: string; log: Logger }): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';

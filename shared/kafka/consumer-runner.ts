@@ -82,9 +82,12 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
   const stopping = new AbortController();
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
+  // Batches wait until the assignment hook has run: a batch fetched before it seeked elsewhere
+  // is stale and gets dropped (kafkajs fetches again from the new position).
+  let assignmentSettled: Promise<void> = Promise.resolve();
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
-    void Promise.resolve(opts.onAssigned?.(assigned, (topic, partition, offset) => consumer.seek({ topic, partition, offset })))
+    assignmentSettled = Promise.resolve(opts.onAssigned?.(assigned, (topic, partition, offset) => consumer.seek({ topic, partition, offset })))
       .catch((err: unknown) => log.error({ err }, 'onAssigned failed'))
       .then(() => markReady());
   });
@@ -100,6 +103,8 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
     if (batch.messages.length === 0) return;
+    await assignmentSettled;
+    if (!isRunning() || isStale()) return;
     const { topic, partition } = batch;
     const parsed: ConsumedRecord<T>[] = [];
     const dead: Array<{ message: KafkaMessage; error: unknown }> = [];

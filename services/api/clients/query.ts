@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { APP_TYPES, type ClientState } from '../../../shared/clients/index.js';
 import { badRequest } from '../../../shared/errors/auth0-error.js';
 
-const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
-const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+import { boolParam as bool, csvParam as csv } from '../../../shared/http/query-params.js';
 
 export const FieldsQuerySchema = z.strictObject({
   fields: csv.optional().describe('Comma-separated list of fields to include or exclude'),

@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ClientCreateSchema, ClientPartialSchema, ClientUpdateSchema, type EventMeta } from '../../../shared/clients/index.js';
+import { ClientCreateSchema, ClientPartialSchema, ClientUpdateSchema } from '../../../shared/clients/index.js';
+import { secretFieldsIn } from '../../../shared/audit/index.js';
+import { requestMeta } from '../request-meta.js';
 import type { SecretBox } from '../../../shared/crypto/secret-box.js';
 import { forbidden, notFound } from '../../../shared/errors/auth0-error.js';
 import { principalOf, requireAnyScope } from '../../../shared/auth/index.js';
@@ -23,18 +25,9 @@ export interface ClientRoutesDeps {
   readTimeoutMs?: number;
 }
 
-export function eventMeta(req: FastifyRequest): EventMeta {
-  const p = principalOf(req);
-  return {
-    actor: p.sub,
-    actorclient: p.clientId,
-    actorname: p.name,
-    requestid: String(req.id),
-    ip: req.ip,
-    useragent: req.headers['user-agent'] ?? '',
-    method: req.method,
-    path: req.url.split('?')[0] ?? req.url,
-  };
+/** The secret fields a read answer carries, for the audit trail (mgmt_api_read). */
+function revealed(clients: object[]): string[] {
+  return [...new Set(clients.flatMap((c) => secretFieldsIn(c)))];
 }
 
 export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps): Promise<void> {
@@ -45,7 +38,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
 
   r.post('/api/v2/clients', { schema: { tags, summary: 'Create a client', body: ClientCreateSchema, response: { 201: ClientPartialSchema, ...errors } } }, async (req, reply) => {
     requireAnyScope(principalOf(req), ['create:clients']);
-    const state = await commands.create(req.body, eventMeta(req));
+    const state = await commands.create(req.body, requestMeta(req));
     return reply.code(201).send(presentClient(state, box, { secrets: true }));
   });
 
@@ -65,12 +58,15 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
         const rest = afterCursor(matching, q.from);
         const page = rest.slice(0, take);
         const last = page.at(-1);
-        return { clients: page.map((s) => presentClient(s, box, view)), ...(rest.length > take && last ? { next: encodeCursor(last) } : {}) };
+        const clients = page.map((s) => presentClient(s, box, view));
+        req.revealedSecrets = revealed(clients);
+        return { clients, ...(rest.length > take && last ? { next: encodeCursor(last) } : {}) };
       }
       const perPage = q.per_page ?? 50;
       const pageIndex = q.page ?? 0;
       const start = pageIndex * perPage;
       const clients = matching.slice(start, start + perPage).map((s) => presentClient(s, box, view));
+      req.revealedSecrets = revealed(clients);
       return q.include_totals ? { total: matching.length, start, limit: perPage, clients } : clients;
     },
   );
@@ -81,7 +77,9 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     await projection.catchUp(readTimeoutMs);
     const state = projection.store.get(req.params.id);
     if (!state || state.deleted) throw notFound();
-    return presentClient(state, box, { ...readView(principal), fields: req.query.fields, includeFields: req.query.include_fields });
+    const client = presentClient(state, box, { ...readView(principal), fields: req.query.fields, includeFields: req.query.include_fields });
+    req.revealedSecrets = revealed([client]);
+    return client;
   });
 
   r.patch('/api/v2/clients/:id', { schema: { tags, summary: 'Update a client', params: IdParams, body: ClientUpdateSchema, response: { 200: ClientPartialSchema, ...errors } } }, async (req) => {
@@ -91,19 +89,19 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     if ((req.body.client_secret !== undefined || req.body.encryption_key !== undefined) && !principal.scopes.has('update:client_keys')) {
       throw forbidden('Insufficient scope, expected any of: update:client_keys');
     }
-    const state = await commands.update(req.params.id, req.body, eventMeta(req));
+    const state = await commands.update(req.params.id, req.body, requestMeta(req));
     return presentClient(state, box, { secrets: readView(principal).secrets || principal.scopes.has('update:client_keys') });
   });
 
   r.delete('/api/v2/clients/:id', { schema: { tags, summary: 'Delete a client', params: IdParams, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     requireAnyScope(principalOf(req), ['delete:clients']);
-    await commands.remove(req.params.id, eventMeta(req));
+    await commands.remove(req.params.id, requestMeta(req));
     return reply.code(204).send(null);
   });
 
   r.post('/api/v2/clients/:id/rotate-secret', { schema: { tags, summary: 'Rotate a client secret', params: IdParams, response: { 200: ClientPartialSchema, ...errors } } }, async (req) => {
     requireAnyScope(principalOf(req), ['update:client_keys']);
-    const state = await commands.rotateSecret(req.params.id, eventMeta(req));
+    const state = await commands.rotateSecret(req.params.id, requestMeta(req));
     return presentClient(state, box, { secrets: true });
   });
 }

@@ -6,5 +6,5 @@ export { tokenize, type Token } from './lexer.js';
 export { MAX_QUERY_LENGTH, parseLogQuery } from './parser.js';
 export {
   DEFAULT_PER_PAGE, DEFAULT_TAKE, MAX_PER_PAGE, MAX_SEARCH_RESULTS, MAX_TAKE, buildLogGet, buildLogsCount, buildLogsSelect,
-  isCheckpointMode, type BuiltQuery, type LogsSelectOptions,
+  buildLogsExportPage, isCheckpointMode, type BuiltQuery, type LogsSelectOptions,
 } from './select.js';

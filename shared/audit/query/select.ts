@@ -162,3 +162,25 @@ function intOption(name: string, value: unknown, min: number, max: number): numb
   }
   return value;
 }
+
+/**
+ * One page of an export: entries matching `q` after `afterLogId`, in log_id order. Keyset paging
+ * (never OFFSET) keeps every page as cheap as the first and lets the caller stream a result of
+ * any size page by page in constant memory — the embedded engine buffers a whole result, so a
+ * single unbounded SELECT would not.
+ */
+export function buildLogsExportPage(opts: { q?: string; afterLogId?: string; limit: number; fields?: string[]; includeFields?: boolean }): BuiltQuery {
+  const limit = intOption('limit', opts.limit, 1, 100_000);
+  const columns = selectedColumns(opts.fields, opts.includeFields);
+  const { where, params } = compileLogQuery(parseLogQuery(opts.q ?? ''));
+  const conditions = [`(${where})`];
+  const all: Record<string, unknown> = { ...params, export_limit: limit };
+  if (opts.afterLogId !== undefined) {
+    conditions.push(`${columnOf('log_id')} > {export_after:String}`);
+    all.export_after = opts.afterLogId;
+  }
+  return {
+    query: `SELECT ${columns}${columns.includes(columnOf('log_id')) ? '' : `, ${columnOf('log_id')}`} FROM ${AUDIT_TABLE} FINAL WHERE ${conditions.join(' AND ')} ORDER BY ${columnOf('log_id')} ASC LIMIT {export_limit:UInt32} ${FINAL_SETTINGS}`,
+    params: all,
+  };
+}

@@ -1,0 +1,142 @@
+import { hostname } from 'node:os';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { ClientStateStore, parseClientEventRecord, type ClientEventRecord } from '../../shared/clients/index.js';
+import { entryFromClientEvent, entryFromRequestRecord, parseRequestRecord, toAuditLogRecord, type AuditEntry, type RequestRecord } from '../../shared/audit/index.js';
+import { startConsumerRunner, type ConsumedRecord, type EventProducer, type TopicNames } from '../../shared/kafka/index.js';
+import type { Logger } from '../../shared/log/index.js';
+import { insertEntries } from './writer.js';
+
+export const DEFAULT_AUDIT_GROUP = 'apptrail-audit';
+
+type Input = { kind: 'event'; rec: ClientEventRecord } | { kind: 'request'; id: string; time: string; data: RequestRecord };
+
+export interface AuditConsumerOptions {
+  kafka: Kafka;
+  admin: Admin;
+  ch: Pick<ClickHouseHandle, 'client'>;
+  names: TopicNames;
+  /** For dead letters; the audit.log output uses a transactional producer of its own. */
+  producer: EventProducer;
+  log: Logger;
+  groupId?: string;
+  fetch?: { maxWaitMs?: number; minBytes?: number; maxBytesPerPartition?: number };
+  /** Test hook: runs between the ClickHouse insert and the Kafka transaction. */
+  afterInsert?: () => Promise<void>;
+}
+
+/**
+ * services/audit: one entry per admin action, written to ClickHouse and published to audit.log.
+ *
+ * - Success entries need each event's verdict and the state before it, so this consumer folds
+ *   clients.events itself. On every assignment it drops the states of the partitions it was given
+ *   and re-reads them from offset 0 up to the group's committed offset WITHOUT emitting: a fold
+ *   from a clean slate is the only one guaranteed to match everyone else's (re-applying records
+ *   over a state that already has them is not idempotent for every event).
+ * - Each batch is folded once; retries only repeat the I/O. ClickHouse first (idempotent by
+ *   log_id), then one Kafka transaction carries the entries to audit.log AND the consumed offsets,
+ *   so an entry is published exactly when its source records count as consumed.
+ */
+export async function startAuditConsumer(opts: AuditConsumerOptions) {
+  const groupId = opts.groupId ?? DEFAULT_AUDIT_GROUP;
+  const log = opts.log.child({ role: 'audit' });
+  const { clientEvents, auditRequests, auditLog } = opts.names;
+  const store = new ClientStateStore();
+  const partitionOf = new Map<string, number>();
+  const replayUntil = new Map<number, bigint>();
+  const folded = new WeakMap<object, AuditEntry[]>();
+
+  const tx: Producer = opts.kafka.producer({
+    transactionalId: `${groupId}-${hostname()}-${process.pid}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await tx.connect();
+  let txQueue: Promise<unknown> = Promise.resolve();
+
+  async function onAssigned(assigned: Array<{ topic: string; partition: number }>, seek: (t: string, p: number, o: string) => void) {
+    const mine = assigned.filter((a) => a.topic === clientEvents).map((a) => a.partition);
+    if (mine.length === 0) return;
+    const [committed] = await opts.admin.fetchOffsets({ groupId, topics: [clientEvents] });
+    const mineSet = new Set(mine);
+    for (const [clientId, p] of partitionOf) {
+      if (mineSet.has(p)) {
+        store.delete(clientId);
+        partitionOf.delete(clientId);
+      }
+    }
+    for (const p of mine) {
+      const offset = BigInt(committed?.partitions.find((x) => x.partition === p)?.offset ?? '-1');
+      replayUntil.set(p, offset < 0n ? 0n : offset);
+      if (offset > 0n) seek(clientEvents, p, '0');
+    }
+    log.info({ partitions: mine }, 'rebuilding client state for assigned partitions');
+  }
+
+  function derive(records: ConsumedRecord<Input>[]): AuditEntry[] {
+    const entries: AuditEntry[] = [];
+    for (const r of records) {
+      const v = r.value;
+      if (v.kind === 'event') {
+        const applied = store.apply(v.rec);
+        partitionOf.set(v.rec.event.client_id, r.partition);
+        if (BigInt(r.offset) < (replayUntil.get(r.partition) ?? 0n)) continue;
+        const entry = entryFromClientEvent(v.rec, applied);
+        if (entry) entries.push(entry);
+      } else {
+        const target = store.get(v.data.target_client_id);
+        entries.push(entryFromRequestRecord(v.id, v.time, v.data, target?.config.name ?? ''));
+      }
+    }
+    return entries;
+  }
+
+  const runner = await startConsumerRunner<Input>({
+    kafka: opts.kafka,
+    groupId,
+    topics: [clientEvents, auditRequests],
+    fromBeginning: true,
+    commit: 'handler',
+    onAssigned,
+    parse: (m, topic) => (topic === clientEvents ? { kind: 'event', rec: parseClientEventRecord(m) } : { kind: 'request', ...parseRequestRecord(m) }),
+    handle: async (records, ctx) => {
+      // The runner hands the same array to every retry of a batch: fold it once.
+      let entries = folded.get(records);
+      if (!entries) {
+        entries = derive(records);
+        folded.set(records, entries);
+      }
+      await insertEntries(opts.ch, entries);
+      await opts.afterInsert?.();
+      const publish = async () => {
+        const t = await tx.transaction();
+        try {
+          if (entries.length > 0) await t.send({ topic: auditLog, acks: -1, messages: entries.map((e) => toAuditLogRecord(e)) });
+          await t.sendOffsets({ consumerGroupId: ctx.groupId, topics: [{ topic: ctx.topic, partitions: [{ partition: ctx.partition, offset: ctx.nextOffset }] }] });
+          await t.commit();
+        } catch (err) {
+          await t.abort().catch(() => undefined);
+          throw err;
+        }
+      };
+      // One producer, one open transaction at a time.
+      const run = txQueue.then(publish, publish);
+      txQueue = run.catch(() => undefined);
+      await run;
+    },
+    deadLetter: { topic: opts.names.deadLetters, producer: opts.producer },
+    log,
+    partitionsConsumedConcurrently: 4,
+    fetch: { maxWaitMs: opts.fetch?.maxWaitMs ?? 200, minBytes: opts.fetch?.minBytes ?? 1, maxBytesPerPartition: opts.fetch?.maxBytesPerPartition ?? 8 * 1024 * 1024 },
+  });
+
+  return {
+    ready: runner.ready,
+    async stop() {
+      await runner.stop();
+      await txQueue;
+      await tx.disconnect();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { stringify } from 'csv-stringify';
+import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { buildLogGet, buildLogsCount, buildLogsExportPage, buildLogsSelect, fromAuditRow, isCheckpointMode, OUTPUT_FIELDS, type LogObject } from '../../shared/audit/index.js';
+import { principalOf, requireAnyScope } from '../../shared/auth/index.js';
+import { notFound } from '../../shared/errors/auth0-error.js';
+import { boolParam, csvParam } from '../../shared/http/query-params.js';
+
+const READ_LOGS = ['read:logs', 'read:logs_users'];
+const EXPORT_PAGE = 5_000;
+
+const LogsQuerySchema = z.strictObject({
+  q: z.string().optional().describe("Auth0 log search syntax, e.g. type:fapi AND date:[2026-01-01 TO 2026-02-01]"),
+  search: z.string().optional().describe('Legacy alias of q'),
+  page: z.coerce.number().int().min(0).optional(),
+  per_page: z.coerce.number().int().min(0).max(100).optional(),
+  include_totals: boolParam.optional(),
+  sort: z.enum(['date:1', 'date:-1']).optional(),
+  fields: csvParam.optional(),
+  include_fields: boolParam.optional(),
+  from: z.string().optional().describe('Checkpoint: log_id to continue after'),
+  take: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+const ExportQuerySchema = z.strictObject({
+  q: z.string().optional(),
+  format: z.enum(['ndjson', 'csv']).default('ndjson'),
+  fields: csvParam.optional(),
+  include_fields: boolParam.optional(),
+});
+
+type Row = Record<string, unknown>;
+
+async function rows(ch: Pick<ClickHouseHandle, 'client'>, built: { query: string; params: Record<string, unknown> }): Promise<Row[]> {
+  const rs = await ch.client.query({ query: built.query, query_params: built.params, format: 'JSONEachRow' });
+  return rs.json<Row>();
+}
+
+/** Every matching entry, page after page by log_id: memory stays at one page whatever the total. */
+async function* exportEntries(ch: Pick<ClickHouseHandle, 'client'>, q: z.infer<typeof ExportQuerySchema>): AsyncGenerator<LogObject> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await rows(ch, buildLogsExportPage({ q: q.q, afterLogId: after, limit: EXPORT_PAGE, fields: q.fields, includeFields: q.include_fields }));
+    for (const row of page) yield fromAuditRow(row);
+    if (page.length < EXPORT_PAGE) return;
+    after = String(page.at(-1)!.log_id);
+  }
+}
+
+function csvColumns(q: z.infer<typeof ExportQuerySchema>): string[] {
+  if (!q.fields || q.fields.length === 0) return [...OUTPUT_FIELDS];
+  const listed = new Set(q.fields);
+  return OUTPUT_FIELDS.filter((f) => listed.has(f) === (q.include_fields ?? true));
+}
+
+export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHouseHandle, 'client'> }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { ch } = deps;
+  const tags = ['logs'];
+
+  r.get('/api/v2/logs', { schema: { tags, summary: 'Search log events', querystring: LogsQuerySchema } }, async (req, reply) => {
+    requireAnyScope(principalOf(req), READ_LOGS);
+    const query = req.query;
+    const q = query.q ?? query.search;
+    if (isCheckpointMode({ fromLogId: query.from, take: query.take })) {
+      const page = (await rows(ch, buildLogsSelect({ fromLogId: query.from, take: query.take }))).map(fromAuditRow);
+      // Auth0: the next page continues after the last id; an empty page points at itself.
+      const next = page.at(-1)?.log_id ?? query.from;
+      const url = new URL(req.url, `${req.protocol}://${req.host}`);
+      if (next) url.searchParams.set('from', next);
+      url.searchParams.set('take', String(query.take ?? 50));
+      void reply.header('link', `<${url.toString()}>; rel="next"`);
+      return page;
+    }
+    const opts = { q, sort: query.sort, page: query.page, perPage: query.per_page, fields: query.fields, includeFields: query.include_fields };
+    const logs = (await rows(ch, buildLogsSelect(opts))).map(fromAuditRow);
+    if (!query.include_totals) return logs;
+    const [count] = await rows(ch, buildLogsCount({ q }));
+    const perPage = query.per_page ?? 50;
+    return { start: (query.page ?? 0) * perPage, limit: perPage, length: logs.length, total: Number(count?.total ?? 0), logs };
+  });
+
+  r.get('/api/v2/logs/export', { schema: { tags, summary: 'Export log events as NDJSON or CSV (streamed)', querystring: ExportQuerySchema } }, async (req, reply) => {
+    requireAnyScope(principalOf(req), READ_LOGS);
+    const q = req.query;
+    // Fail on a bad q or field list with a 400 now, not halfway through a streamed body.
+    buildLogsExportPage({ q: q.q, limit: 1, fields: q.fields, includeFields: q.include_fields });
+    const entries = Readable.from(exportEntries(ch, q));
+    if (q.format === 'csv') {
+      const columns = csvColumns(q);
+      const csv = stringify({ header: true, columns, cast: { object: (v) => JSON.stringify(v) } });
+      entries.on('error', (err) => csv.destroy(err));
+      void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="audit-log.csv"');
+      return reply.send(entries.pipe(csv));
+    }
+    const lines = entries.map((e: LogObject) => `${JSON.stringify(e)}\n`);
+    void reply.header('content-type', 'application/x-ndjson').header('content-disposition', 'attachment; filename="audit-log.ndjson"');
+    return reply.send(lines);
+  });
+
+  r.get('/api/v2/logs/:id', { schema: { tags, summary: 'Get a log event by id', params: z.strictObject({ id: z.string().min(1).max(64) }) } }, async (req) => {
+    requireAnyScope(principalOf(req), READ_LOGS);
+    const [row] = await rows(ch, buildLogGet(req.params.id));
+    if (!row) throw notFound('Log event not found', 'inexistent_log');
+    return fromAuditRow(row);
+  });
+}

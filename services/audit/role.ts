@@ -1,0 +1,39 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../shared/config/index.js';
+import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import type { Logger } from '../../shared/log/index.js';
+import type { Shutdown } from '../../shared/lifecycle/index.js';
+import { createEventProducer, type TopicNames } from '../../shared/kafka/index.js';
+import { applyRetention } from '../../shared/audit/index.js';
+import { startAuditConsumer } from './consumer.js';
+import { logsRoutes } from './logs-routes.js';
+
+export interface AuditRoleDeps {
+  config: Config;
+  kafka: Kafka;
+  admin: Admin;
+  names: TopicNames;
+  ch: ClickHouseHandle;
+  log: Logger;
+  shutdown: Shutdown;
+}
+
+/** The audit writer plus the logs API that reads what it wrote. */
+export async function startAuditRole(deps: AuditRoleDeps): Promise<{ feature: (app: FastifyInstance) => Promise<void> }> {
+  const { config, ch, shutdown } = deps;
+  await applyRetention(ch.client, config.AUDIT_RETENTION_DAYS);
+  const producer = await createEventProducer(deps.kafka);
+  shutdown.add('audit producer', () => producer.disconnect());
+  const consumer = await startAuditConsumer({
+    kafka: deps.kafka,
+    admin: deps.admin,
+    ch,
+    names: deps.names,
+    producer,
+    log: deps.log,
+    fetch: { maxWaitMs: config.AUDIT_BATCH_MAX_MS, minBytes: config.AUDIT_BATCH_MIN_BYTES },
+  });
+  shutdown.add('audit consumer', () => consumer.stop());
+  return { feature: (app) => logsRoutes(app, { ch }) };
+}

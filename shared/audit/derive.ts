@@ -1,0 +1,74 @@
+import { diffClientStates, toClientResponse, type Applied, type ClientEventRecord, type ClientEventType } from '../clients/index.js';
+import type { AuditEntry } from './entry.js';
+import { makeLogId } from './log-id.js';
+import { describeOperation } from './operations.js';
+import { redactSecrets } from './redact.js';
+import type { RequestRecord } from './request-record.js';
+
+const STATUS: Record<ClientEventType, number> = { 'client.created': 201, 'client.updated': 200, 'client.deleted': 204, 'client.secret_rotated': 200 };
+
+const blank = { hostname: '', audience: '', connection: '', connection_id: '', organization_id: '', strategy: '', strategy_type: '' };
+
+/**
+ * The success entry (sapi) for an applied clients.events record, with a redacted before/after
+ * diff. A conflict produces no entry: the API re-decides and appends again, so the action is
+ * recorded once, by the event that took effect (or by a failure entry if it never did).
+ */
+export function entryFromClientEvent(rec: ClientEventRecord, applied: Applied): AuditEntry | undefined {
+  if (applied.verdict !== 'applied') return undefined;
+  const { event, meta } = rec;
+  const target = applied.after ?? applied.before;
+  const changes = diffClientStates(applied.before, applied.after).map(({ path, ...c }) => ({ field: path, ...c }));
+  const secretsChanged = changes.filter((c) => c.field === 'client_secret' || c.field === 'encryption_key').map((c) => c.field);
+  // The answer the caller got, as Auth0 logs it: the client with its secrets redacted.
+  const responseBody = event.type === 'client.deleted' || !applied.after ? undefined : redactSecrets(toClientResponse(applied.after, { showSecrets: true, openSecret: () => 'REDACTED' }));
+  const requestBody = event.type === 'client.created' ? event.data.client : event.type === 'client.updated' ? event.data.changes : undefined;
+  return {
+    ...blank,
+    log_id: makeLogId(Date.parse(rec.time), `clients.events:${rec.id}`),
+    date: new Date(rec.time).toISOString(),
+    type: 'sapi',
+    description: describeOperation(meta.method, meta.path),
+    client_id: meta.actorclient,
+    client_name: '',
+    user_id: meta.actor,
+    user_name: meta.actorname,
+    ip: meta.ip,
+    user_agent: meta.useragent,
+    target_client_id: event.client_id,
+    target_client_name: target?.config.name ?? '',
+    scope: '',
+    details: {
+      request: { method: meta.method.toLowerCase(), path: meta.path, query: {}, body: redactSecrets(requestBody) },
+      response: { statusCode: STATUS[event.type], body: responseBody },
+      ...(secretsChanged.length > 0 ? { accessedSecrets: secretsChanged } : {}),
+      changes,
+      verdict: 'applied',
+    },
+  };
+}
+
+/** A failure (fapi) or secret-revealing read (mgmt_api_read) entry from an audit.requests record. */
+export function entryFromRequestRecord(id: string, time: string, r: RequestRecord, targetName: string): AuditEntry {
+  return {
+    ...blank,
+    log_id: makeLogId(Date.parse(time), `audit.requests:${id}`),
+    date: new Date(time).toISOString(),
+    type: r.outcome === 'failure' ? 'fapi' : 'mgmt_api_read',
+    description: describeOperation(r.meta.method, r.meta.path),
+    client_id: r.meta.actorclient,
+    client_name: '',
+    user_id: r.meta.actor,
+    user_name: r.meta.actorname,
+    ip: r.meta.ip,
+    user_agent: r.meta.useragent,
+    target_client_id: r.target_client_id,
+    target_client_name: targetName,
+    scope: r.scope,
+    details: {
+      request: { method: r.meta.method.toLowerCase(), path: r.meta.path, query: r.query, body: redactSecrets(r.body) },
+      response: { statusCode: r.status, body: redactSecrets(r.response_body) },
+      ...(r.accessed_secrets.length > 0 ? { accessedSecrets: r.accessed_secrets } : {}),
+    },
+  };
+}

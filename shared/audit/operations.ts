@@ -1,0 +1,25 @@
+/**
+ * Auth0-style descriptions of Management API operations ("Create a client"), from the method and
+ * the path. Auth0's own sapi entries carry these texts.
+ */
+const OPERATIONS: Array<[method: string, path: RegExp, description: string]> = [
+  ['POST', /^\/api\/v2\/clients\/?$/, 'Create a client'],
+  ['GET', /^\/api\/v2\/clients\/?$/, 'Get clients'],
+  ['GET', /^\/api\/v2\/clients\/[^/]+\/?$/, 'Get a client'],
+  ['PATCH', /^\/api\/v2\/clients\/[^/]+\/?$/, 'Update a client'],
+  ['DELETE', /^\/api\/v2\/clients\/[^/]+\/?$/, 'Delete a client'],
+  ['POST', /^\/api\/v2\/clients\/[^/]+\/rotate-secret\/?$/, 'Rotate a client secret'],
+  ['POST', /^\/api\/v2\/log-streams\/?$/, 'Create a log stream'],
+  ['PATCH', /^\/api\/v2\/log-streams\/[^/]+\/?$/, 'Update a log stream'],
+  ['DELETE', /^\/api\/v2\/log-streams\/[^/]+\/?$/, 'Delete a log stream'],
+];
+
+export function describeOperation(method: string, path: string): string {
+  const upper = method.toUpperCase();
+  return OPERATIONS.find(([m, p]) => m === upper && p.test(path))?.[2] ?? `${upper} ${path}`;
+}
+
+/** The client a /api/v2/clients/{id}… path is about, if any. */
+export function targetClientOf(path: string): string {
+  return /^\/api\/v2\/clients\/([^/?]+)/.exec(path)?.[1] ?? '';
+}

@@ -1,0 +1,31 @@
+import { REDACTED } from '../clients/diff.js';
+
+// Keys whose values are secrets wherever they appear in a request or response body: client
+// secrets and keys, sealed values, and log-stream sink credentials.
+const SECRET_KEYS = new Set([
+  'client_secret',
+  'encryption_key',
+  'signing_keys',
+  'authorization',
+  'password',
+  'httpAuthorization',
+  'splunkToken',
+  'datadogApiKey',
+  'sumoSourceAddress',
+]);
+const isSecretKey = (key: string) => SECRET_KEYS.has(key) || key.endsWith('_sealed');
+
+/** A deep copy with every secret value replaced by "REDACTED", as Auth0's sapi entries show them. */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) && v !== undefined && v !== null ? REDACTED : redactSecrets(v);
+  return out;
+}
+
+/** Names of the secret fields present in a body (Auth0's `accessedSecrets`). */
+export function secretFieldsIn(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  return Object.keys(value).filter((k) => SECRET_KEYS.has(k) && (value as Record<string, unknown>)[k] !== undefined);
+}
