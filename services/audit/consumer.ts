@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { ClientStateStore, parseClientEventRecord, type ClientEventRecord } from '../../shared/clients/index.js';
@@ -21,6 +20,7 @@ export interface AuditConsumerOptions {
   log: Logger;
   groupId?: string;
   fetch?: { maxWaitMs?: number; minBytes?: number; maxBytesPerPartition?: number };
+  sessionTimeoutMs?: number;
   /** Test hook: runs between the ClickHouse insert and the Kafka transaction. */
   afterInsert?: () => Promise<void>;
 }
@@ -46,14 +46,28 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
   const replayUntil = new Map<number, bigint>();
   const folded = new WeakMap<object, AuditEntry[]>();
 
-  const tx: Producer = opts.kafka.producer({
-    transactionalId: `${groupId}-${hostname()}-${process.pid}`,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await tx.connect();
-  let txQueue: Promise<unknown> = Promise.resolve();
+  // One transactional producer per input partition, its id stable across restarts and instances
+  // (`group.topic.partition`): whoever owns the partition next fences the previous owner and
+  // aborts its open transaction at once, so a crash never leaves read_committed readers of
+  // audit.log waiting for the transaction timeout.
+  const producers = new Map<string, Promise<Producer>>();
+  function producerFor(topic: string, partition: number): Promise<Producer> {
+    const id = `${groupId}.${topic}.${partition}`;
+    let p = producers.get(id);
+    if (!p) {
+      const producer = opts.kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      p = producer.connect().then(() => producer);
+      producers.set(id, p);
+      p.catch(() => producers.delete(id));
+    }
+    return p;
+  }
+  async function dropProducer(topic: string, partition: number): Promise<void> {
+    const id = `${groupId}.${topic}.${partition}`;
+    const p = producers.get(id);
+    producers.delete(id);
+    await p?.then((producer) => producer.disconnect()).catch(() => undefined);
+  }
 
   async function onAssigned(assigned: Array<{ topic: string; partition: number }>, seek: (t: string, p: number, o: string) => void) {
     const mine = assigned.filter((a) => a.topic === clientEvents).map((a) => a.partition);
@@ -109,25 +123,23 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
       }
       await insertEntries(opts.ch, entries);
       await opts.afterInsert?.();
-      const publish = async () => {
-        const t = await tx.transaction();
-        try {
-          if (entries.length > 0) await t.send({ topic: auditLog, acks: -1, messages: entries.map((e) => toAuditLogRecord(e)) });
-          await t.sendOffsets({ consumerGroupId: ctx.groupId, topics: [{ topic: ctx.topic, partitions: [{ partition: ctx.partition, offset: ctx.nextOffset }] }] });
-          await t.commit();
-        } catch (err) {
-          await t.abort().catch(() => undefined);
-          throw err;
-        }
-      };
-      // One producer, one open transaction at a time.
-      const run = txQueue.then(publish, publish);
-      txQueue = run.catch(() => undefined);
-      await run;
+      const producer = await producerFor(ctx.topic, ctx.partition);
+      const t = await producer.transaction();
+      try {
+        if (entries.length > 0) await t.send({ topic: auditLog, acks: -1, messages: entries.map((e) => toAuditLogRecord(e)) });
+        await t.sendOffsets({ consumerGroupId: ctx.groupId, topics: [{ topic: ctx.topic, partitions: [{ partition: ctx.partition, offset: ctx.nextOffset }] }] });
+        await t.commit();
+      } catch (err) {
+        await t.abort().catch(() => undefined);
+        // Fenced or broken: the next attempt starts with a fresh producer (and fences in turn).
+        await dropProducer(ctx.topic, ctx.partition);
+        throw err;
+      }
     },
     deadLetter: { topic: opts.names.deadLetters, producer: opts.producer },
     log,
     partitionsConsumedConcurrently: 4,
+    ...(opts.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: opts.sessionTimeoutMs }),
     fetch: { maxWaitMs: opts.fetch?.maxWaitMs ?? 200, minBytes: opts.fetch?.minBytes ?? 1, maxBytesPerPartition: opts.fetch?.maxBytesPerPartition ?? 8 * 1024 * 1024 },
   });
 
@@ -135,8 +147,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     ready: runner.ready,
     async stop() {
       await runner.stop();
-      await txQueue;
-      await tx.disconnect();
+      await Promise.all([...producers.values()].map((p) => p.then((producer) => producer.disconnect()).catch(() => undefined)));
     },
   };
 }

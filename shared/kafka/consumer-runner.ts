@@ -50,6 +50,8 @@ export interface ConsumerRunnerOptions<T> {
    * e.g. inside a Kafka transaction with the records it produced (exactly-once consume-produce).
    */
   commit?: 'runner' | 'handler';
+  /** How long a silent member (e.g. a killed process) keeps its partitions; default 30 s. */
+  sessionTimeoutMs?: number;
   /** Fetch shaping: the broker holds a fetch until minBytes arrived or maxWaitMs passed. */
   fetch?: { minBytes?: number; maxWaitMs?: number; maxBytesPerPartition?: number };
 }
@@ -76,8 +78,8 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
     minBytes: opts.fetch?.minBytes ?? 1,
     maxWaitTimeInMs: opts.fetch?.maxWaitMs ?? 100,
     maxBytesPerPartition: opts.fetch?.maxBytesPerPartition ?? 4 * 1024 * 1024,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
   });
   const stopping = new AbortController();
   let markReady!: () => void;
