@@ -52,8 +52,11 @@ async function* exportEntries(ch: Pick<ClickHouseHandle, 'client'>, q: z.infer<t
 
 function csvColumns(q: z.infer<typeof ExportQuerySchema>): string[] {
   if (!q.fields || q.fields.length === 0) return [...OUTPUT_FIELDS];
+  const known = new Set<string>(OUTPUT_FIELDS);
+  // Included fields come in the order asked for; excluded ones leave the rest in table order.
+  if (q.include_fields ?? true) return q.fields.filter((f) => known.has(f));
   const listed = new Set(q.fields);
-  return OUTPUT_FIELDS.filter((f) => listed.has(f) === (q.include_fields ?? true));
+  return OUTPUT_FIELDS.filter((f) => !listed.has(f));
 }
 
 export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHouseHandle, 'client'> }): Promise<void> {
