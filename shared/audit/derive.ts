@@ -1,4 +1,4 @@
-import { diffClientStates, toClientResponse, type Applied, type ClientEventRecord, type ClientEventType } from '../clients/index.js';
+import { diff, diffClientStates, REDACTED, toClientResponse, type Applied, type ClientEventRecord, type ClientEventType, type ClientState } from '../clients/index.js';
 import type { AuditEntry } from './entry.js';
 import { makeLogId } from './log-id.js';
 import { describeOperation } from './operations.js';
@@ -10,6 +10,38 @@ const STATUS: Record<ClientEventType, number> = { 'client.created': 201, 'client
 const blank = { hostname: '', audience: '', connection: '', connection_id: '', organization_id: '', strategy: '', strategy_type: '' };
 
 /**
+ * The client as the caller saw it, secrets as "REDACTED". The config never holds secrets (they
+ * live sealed beside it), so a shallow copy with the secret fields set is enough: this runs once
+ * per audit entry.
+ */
+function redactedClient(state: ClientState): Record<string, unknown> {
+  const client: Record<string, unknown> = { ...toClientResponse(state, { showSecrets: false, openSecret: () => REDACTED }), client_secret: REDACTED };
+  if (state.encryption_key_sealed !== undefined) client.encryption_key = REDACTED;
+  return client;
+}
+
+/**
+ * Field changes with before/after. An update names its changed fields, so only those are compared
+ * (the hot path: most events are updates); other events diff the whole states.
+ */
+function changesOf(rec: ClientEventRecord, applied: Applied): Array<{ field: string; before?: unknown; after?: unknown }> {
+  const { event } = rec;
+  if (event.type !== 'client.updated' || !applied.before || !applied.after) {
+    return diffClientStates(applied.before, applied.after).map(({ path, ...c }) => ({ field: path, ...c }));
+  }
+  const keys = Object.keys(event.data.changes);
+  const pick = (s: ClientState) => {
+    const config = s.config as Record<string, unknown>;
+    const view: Record<string, unknown> = {};
+    for (const k of keys) view[k] = config[k];
+    if (event.data.client_secret_sealed !== undefined) view.client_secret = s.client_secret_sealed;
+    if (event.data.encryption_key_sealed !== undefined) view.encryption_key = s.encryption_key_sealed;
+    return view;
+  };
+  return diff(pick(applied.before), pick(applied.after)).map(({ path, ...c }) => ({ field: path, ...c }));
+}
+
+/**
  * The success entry (sapi) for an applied clients.events record, with a redacted before/after
  * diff. A conflict produces no entry: the API re-decides and appends again, so the action is
  * recorded once, by the event that took effect (or by a failure entry if it never did).
@@ -18,10 +50,10 @@ export function entryFromClientEvent(rec: ClientEventRecord, applied: Applied): 
   if (applied.verdict !== 'applied') return undefined;
   const { event, meta } = rec;
   const target = applied.after ?? applied.before;
-  const changes = diffClientStates(applied.before, applied.after).map(({ path, ...c }) => ({ field: path, ...c }));
+  const changes = changesOf(rec, applied);
   const secretsChanged = changes.filter((c) => c.field === 'client_secret' || c.field === 'encryption_key').map((c) => c.field);
   // The answer the caller got, as Auth0 logs it: the client with its secrets redacted.
-  const responseBody = event.type === 'client.deleted' || !applied.after ? undefined : redactSecrets(toClientResponse(applied.after, { showSecrets: true, openSecret: () => 'REDACTED' }));
+  const responseBody = event.type === 'client.deleted' || !applied.after ? undefined : redactedClient(applied.after);
   const requestBody = event.type === 'client.created' ? event.data.client : event.type === 'client.updated' ? event.data.changes : undefined;
   return {
     ...blank,

@@ -3,3 +3,4 @@ export * from './topics.js';
 export * from './producer.js';
 export * from './dead-letter.js';
 export * from './consumer-runner.js';
+export * from './chunk.js';

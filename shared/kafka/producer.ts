@@ -1,5 +1,6 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { OutgoingRecord } from '../events/index.js';
+import { chunkByBytes, messageBytes } from './chunk.js';
 
 export interface EventProducer {
   /** Resolves once the record is acknowledged by all in-sync replicas (acks=all). */
@@ -29,7 +30,7 @@ export async function createEventProducer(kafka: Kafka, opts: { maxBatch?: numbe
 
   async function flush(): Promise<void> {
     while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
+      const batch = chunkByBytes(queue.slice(0, maxBatch), (p) => messageBytes(p.message))[0]!;
       queue = queue.slice(batch.length);
       const byTopic = new Map<string, Message[]>();
       for (const p of batch) {

@@ -1,0 +1,221 @@
+/**
+ * bench:audit, four figures, each beside its baseline where one exists:
+ * 1. entries/s from clients.events into ClickHouse (and audit.log) for BENCH_AUDIT_EVENTS synthetic
+ *    events (default 1,000,000), beside a bare kafkajs consumer of the same topic;
+ * 2. freshness: from the API's 2xx to the entry being returned by GET /api/v2/logs, at 200 commands/s;
+ * 3. GET /api/v2/logs p50/p99 for a client filter plus a date range on BENCH_LOG_ROWS rows (default 10M);
+ * 4. export rate of ~1M entries through GET /api/v2/logs/export, with the process's peak RSS.
+ * Aims: 50,000 entries/s and >= half of bare; freshness p99 < 1 s; query p99 < 100 ms.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Pool, request } from 'undici';
+import { SignJWT } from 'jose';
+import type { Kafka } from 'kafkajs';
+import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { migrations } from '../../shared/migrations/index.js';
+import { createEventProducer, createKafka, ensureTopics, topicNames, topicSpecs } from '../../shared/kafka/index.js';
+import { createLogger } from '../../shared/log/index.js';
+import { createTokenVerifier, resolveSigningSecret } from '../../shared/auth/index.js';
+import { loadConfig } from '../../shared/config/index.js';
+import { startAuditConsumer, DEFAULT_AUDIT_GROUP } from '../../services/audit/consumer.js';
+import { logsRoutes } from '../../services/audit/logs-routes.js';
+import { buildApp } from '../../services/api/app.js';
+import { produceClientEvents } from './audit-fixtures.js';
+import { benchBrokers, fmt, percentile } from './infra.js';
+
+const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
+const LOG_ROWS = Number(process.env.BENCH_LOG_ROWS ?? 10_000_000);
+const log = createLogger({ level: 'warn', name: 'bench' });
+
+async function bareRate(kafka: Kafka, topic: string, total: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bare-${randomUUID()}`, maxBytesPerPartition: 8 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let n = 0;
+  let started = 0;
+  const end = await new Promise<number>((resolve) => {
+    void consumer.run({ partitionsConsumedConcurrently: 3, eachBatch: async ({ batch }) => {
+      started ||= performance.now();
+      n += batch.messages.length;
+      if (n >= total) resolve(performance.now());
+    } });
+  });
+  await consumer.disconnect();
+  return total / ((end - started) / 1000);
+}
+
+async function auditRate(kafka: Kafka, ch: ClickHouseHandle, prefix: string, total: number): Promise<number> {
+  const names = topicNames(prefix);
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = await createEventProducer(kafka);
+  let started = 0;
+  const consumer = await startAuditConsumer({ kafka, admin, ch, names, producer, log, afterInsert: async () => void (started ||= performance.now()) });
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const [o] = await admin.fetchOffsets({ groupId: DEFAULT_AUDIT_GROUP, topics: [names.clientEvents] });
+    if ((o?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0) >= total) break;
+  }
+  const rate = total / ((performance.now() - started) / 1000);
+  await consumer.stop();
+  await producer.disconnect();
+  await admin.disconnect();
+  return rate;
+}
+
+async function freshness(brokers: string[]): Promise<{ p50: number; p99: number; n: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-fresh-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+    env: { ...process.env, ROLES: 'api,audit', KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `fresh-${randomUUID().slice(0, 8)}.`, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    const origin = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      if (i > 300) throw new Error('API did not start');
+      if ((await fetch(`${origin}/readyz`).catch(() => undefined))?.status === 200) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const config = loadConfig({ DATA_DIR: dataDir });
+    const token = await new SignJWT({ scope: 'create:clients read:logs' }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setAudience(config.AUTH_AUDIENCE).setExpirationTime('1h').sign(await resolveSigningSecret(config));
+    const pool = new Pool(origin, { connections: 16 });
+    const acked = new Map<string, number>();
+    const seen = new Map<string, number>();
+    let stop = false;
+    let stopAt = 0;
+    // Poll the checkpoint API for new entries; an entry is "fresh" when it is first returned.
+    const poller = (async () => {
+      let from: string | undefined;
+      while (!stop || seen.size < acked.size) {
+        const res = await pool.request({ path: `/api/v2/logs?take=100${from ? `&from=${from}` : ''}`, method: 'GET', headers: { authorization: `Bearer ${token}` } });
+        const page = (await res.body.json()) as Array<{ log_id: string; target_client_id: string }>;
+        const now = performance.now();
+        for (const e of page) if (!seen.has(e.target_client_id)) seen.set(e.target_client_id, now);
+        if (page.length > 0) from = page.at(-1)!.log_id;
+        else await new Promise((r) => setTimeout(r, 10));
+        if (stop && performance.now() - stopAt > 10_000) break;
+      }
+    })();
+    const RATE = 200;
+    const SECONDS = Number(process.env.BENCH_FRESH_SECONDS ?? 15);
+    const start = performance.now();
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < RATE * SECONDS; i++) {
+      const due = start + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      sends.push((async () => {
+        const res = await pool.request({ path: '/api/v2/clients', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `fresh ${i}` }) });
+        const body = (await res.body.json()) as { client_id: string };
+        acked.set(body.client_id, performance.now());
+      })());
+    }
+    await Promise.all(sends);
+    stop = true;
+    stopAt = performance.now();
+    await poller;
+    await pool.close();
+    const lags = [...acked].map(([id, t]) => (seen.get(id) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b);
+    return { p50: percentile(lags, 50), p99: percentile(lags, 99), n: lags.length };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+/** LOG_ROWS synthetic entries made inside the engine: 100 callers over 90 days of 2026. */
+async function seedLogs(ch: ClickHouseHandle): Promise<void> {
+  const days = 90;
+  await ch.client.command({
+    query: `INSERT INTO audit_log (log_id, date, type, description, client_id, user_id, ip, user_agent, target_client_id, target_client_name, details)
+      SELECT concat(leftPad(toString(toUnixTimestamp64Milli(d)), 16, '0'), leftPad(toString(cityHash64(number) % 10000000000000000000), 40, '0')),
+        d, if(number % 10 = 0, 'fapi', 'sapi'), 'Update a client', concat('caller-', toString(number % 100)), concat('auth0|user-', toString(number % 1000)),
+        '10.0.0.1', 'bench', concat('target-', toString(number % 100000)), 'Target', '{"request":{"method":"patch"},"response":{"statusCode":200}}'
+      FROM (SELECT number, toDateTime64('2026-01-01 00:00:00', 3, 'UTC') + toIntervalMillisecond(intDiv(number * {span:UInt64}, {rows:UInt64})) AS d FROM numbers({rows:UInt64}))`,
+    query_params: { rows: LOG_ROWS, span: days * 86_400_000 },
+  });
+}
+
+async function main(): Promise<void> {
+  const infra = await benchBrokers();
+  const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-audit', log });
+  const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-audit-'));
+  try {
+    // 1. Throughput
+    const prefix = `bench-audit-${randomUUID().slice(0, 8)}.`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, topicSpecs(topicNames(prefix), { partitions: 3, replicationFactor: 1 }));
+    let t = performance.now();
+    await produceClientEvents(kafka, topicNames(prefix).clientEvents, EVENTS);
+    console.log(`produced ${fmt(EVENTS)} clients.events records in ${fmt((performance.now() - t) / 1000, 1)} s`);
+    const ch = await createClickHouse({ database: 'bench_audit', dataPath: dataDir });
+    await migrate(ch, migrations);
+    const bare = await bareRate(kafka, topicNames(prefix).clientEvents, EVENTS);
+    const audit = await auditRate(kafka, ch, prefix, EVENTS);
+    console.log(`bare kafkajs consumer            : ${fmt(bare)} records/s`);
+    console.log(`audit consumer → ClickHouse+Kafka : ${fmt(audit)} entries/s (${fmt((audit / bare) * 100, 1)}% of bare; aim 50,000/s and >= 50%)`);
+    await admin.deleteTopics({ topics: Object.values(topicNames(prefix)) }).catch(() => undefined);
+    await admin.disconnect();
+
+    // 2. Freshness
+    const fresh = await freshness(infra.brokers);
+    console.log(`freshness at 200 commands/s     : p50 ${fmt(fresh.p50)} ms, p99 ${fmt(fresh.p99)} ms over ${fmt(fresh.n)} creates (aim p99 < 1,000 ms)`);
+
+    // 3. Query latency on LOG_ROWS
+    const chq = await createClickHouse({ database: 'bench_logs', dataPath: dataDir });
+    await migrate(chq, migrations);
+    t = performance.now();
+    await seedLogs(chq);
+    console.log(`seeded ${fmt(LOG_ROWS)} audit rows in ${fmt((performance.now() - t) / 1000, 1)} s`);
+    const secret = new TextEncoder().encode('b'.repeat(32));
+    const app = await buildApp({ log, verify: createTokenVerifier({ audience: 'bench', secret }), readiness: {}, features: [(a) => logsRoutes(a, { ch: chq })] });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const token = await new SignJWT({ scope: 'read:logs' }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setAudience('bench').setExpirationTime('1h').sign(secret);
+    const auth = { authorization: `Bearer ${token}` };
+    const latencies: number[] = [];
+    for (let i = 0; i < 220; i++) {
+      const day = 1 + (i % 80);
+      const from = new Date(Date.UTC(2026, 0, day)).toISOString().slice(0, 10);
+      const to = new Date(Date.UTC(2026, 0, day + 7)).toISOString().slice(0, 10);
+      const q = encodeURIComponent(`client_id:caller-${i % 100} AND date:[${from} TO ${to}]`);
+      const started = performance.now();
+      const res = await request(`${origin}/api/v2/logs?q=${q}&per_page=50`, { headers: auth });
+      const body = (await res.body.json()) as unknown[];
+      if (res.statusCode !== 200 || body.length === 0) throw new Error(`query failed: ${res.statusCode}`);
+      if (i >= 20) latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    console.log(`GET /api/v2/logs on ${fmt(LOG_ROWS)} rows : p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms (client filter + 7-day range; aim p99 < 100 ms)`);
+
+    // 4. Export ~1M entries (9 of 90 days of LOG_ROWS), streamed
+    const q = encodeURIComponent('date:[2026-02-01 TO 2026-02-09]');
+    let rssPeak = process.memoryUsage().rss;
+    const rssBefore = rssPeak;
+    t = performance.now();
+    const res = await request(`${origin}/api/v2/logs/export?q=${q}`, { headers: auth });
+    let lines = 0;
+    let bytes = 0;
+    for await (const chunk of res.body) {
+      bytes += (chunk as Buffer).length;
+      for (const b of chunk as Buffer) if (b === 10) lines++;
+      rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    }
+    const secs = (performance.now() - t) / 1000;
+    console.log(`export ${fmt(lines)} entries (${fmt(bytes / 1048576)} MiB NDJSON) in ${fmt(secs, 1)} s: ${fmt(lines / secs)} entries/s; RSS ${fmt(rssBefore / 1048576)} → peak ${fmt(rssPeak / 1048576)} MiB`);
+    await app.close();
+    await chq.close();
+    await ch.close();
+  } finally {
+    await infra.stop();
+  }
+}
+
+await main();
+process.exit(0);
