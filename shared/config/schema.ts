@@ -47,6 +47,9 @@ export const ConfigSchema = z.object({
   AUDIT_BATCH_MAX_MS: z.coerce.number().int().min(1).default(200).describe('…or once the oldest waited this long (age trigger)'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30).describe('Audit rows older than this are dropped by TTL'),
 
+  EXPORTER_SUSPEND_AFTER_MS: z.coerce.number().int().min(1).default(3_600_000).describe('A log stream whose sink keeps failing this long without a single delivery is suspended (PATCH status active resumes it from its own position)'),
+  LOG_STREAMS_ALLOW_INSECURE_LOOPBACK: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('Accept http:// log stream endpoints on 127.0.0.1/localhost (local receivers only; production sinks must use https)'),
+
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000).describe('Grace period for in-flight work on SIGTERM/SIGINT'),
 });
 

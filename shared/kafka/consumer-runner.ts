@@ -20,6 +20,11 @@ export interface BatchContext {
   /** The offset to commit once this whole batch is handled (its last offset + 1). */
   nextOffset: string;
   groupId: string;
+  /**
+   * Keeps this member in its group (kafkajs heartbeats only between batches): a handler that
+   * waits inside one batch for longer than the session timeout (a sink outage) must call it.
+   */
+  heartbeat: () => Promise<void>;
 }
 
 export interface BatchOutcome<T> {
@@ -136,7 +141,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
           return;
         }
         try {
-          const outcome = await opts.handle(parsed, { topic, partition, signal: revoked.signal, nextOffset, groupId: opts.groupId });
+          const outcome = await opts.handle(parsed, { topic, partition, signal: revoked.signal, nextOffset, groupId: opts.groupId, heartbeat });
           for (const d of outcome?.deadLetters ?? []) dead.push({ message: d.record.message, error: d.error });
           break;
         } catch (err) {

@@ -19,6 +19,9 @@ export function topicNames(prefix: string) {
     auditRequests: `${prefix}audit.requests`,
     auditLog: `${prefix}audit.log`,
     deadLetters: `${prefix}apptrail.dlq`,
+    logStreamEvents: `${prefix}log-streams.events`,
+    logStreamHealth: `${prefix}log-streams.health`,
+    logStreamDeadLetters: `${prefix}log-streams.dlq`,
   };
 }
 export type TopicNames = ReturnType<typeof topicNames>;
@@ -31,6 +34,12 @@ export function topicSpecs(names: TopicNames, opts: { partitions: number; replic
     { ...base, name: names.auditLog, retentionMs: 30 * DAY },
     // Kept forever: a dead letter is only gone once somebody has looked at it.
     { ...base, name: names.deadLetters, retentionMs: -1 },
+    // Stream definitions are state: replayed from the start by every API instance and exporter.
+    { ...base, name: names.logStreamEvents, retentionMs: -1 },
+    // Latest snapshot per stream and partition is all anyone reads.
+    { ...base, name: names.logStreamHealth, retentionMs: -1, cleanupPolicy: 'compact' },
+    // Entries a sink refused, with its answer; kept until somebody replays or discards them.
+    { ...base, name: names.logStreamDeadLetters, retentionMs: -1 },
   ];
 }
 

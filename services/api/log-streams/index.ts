@@ -1,0 +1,91 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Admin, Kafka } from 'kafkajs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../../shared/config/index.js';
+import type { Logger } from '../../../shared/log/index.js';
+import type { Shutdown } from '../../../shared/lifecycle/index.js';
+import type { Check } from '../../../shared/health/index.js';
+import { createEventProducer, startConsumerRunner, type ConsumedRecord, type TopicNames } from '../../../shared/kafka/index.js';
+import { createSecretBox } from '../../../shared/crypto/secret-box.js';
+import { resolveSecretsKey } from '../../../shared/auth/index.js';
+import {
+  createDecideAndAppend, exporterGroupId, HealthStore, LogStreamProjection, parseHealthRecord, parseLogStreamEventRecord, streamLag,
+  type HealthRecord, type LogStreamEventRecord, type StoredStartFrom,
+} from '../../../shared/log-streams/index.js';
+import { createLogStreamCommands } from './commands.js';
+import { logStreamRoutes } from './routes.js';
+
+export interface LogStreamsFeatureDeps {
+  config: Config;
+  kafka: Kafka;
+  admin: Admin;
+  names: TopicNames;
+  log: Logger;
+  shutdown: Shutdown;
+  maxStreams?: number;
+}
+
+type Input = { kind: 'definition'; rec: LogStreamEventRecord } | { kind: 'health'; rec: HealthRecord };
+
+/**
+ * /api/v2/log-streams: definitions are commands appended to log-streams.events and answered once
+ * this instance's own fold applied them (read-your-writes, as for clients). The same consumer
+ * folds log-streams.health, which the exporters write; lag comes straight from Kafka offsets.
+ */
+export async function startLogStreamsFeature(
+  deps: LogStreamsFeatureDeps,
+): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check>; projection: LogStreamProjection }> {
+  const { config, kafka, admin, names, shutdown } = deps;
+  const log = deps.log.child({ component: 'log-streams' });
+  const box = createSecretBox(await resolveSecretsKey(config));
+  const policy = { allowInsecureLoopback: config.LOG_STREAMS_ALLOW_INSECURE_LOOPBACK };
+  const producer = await createEventProducer(kafka);
+  shutdown.add('log streams producer', () => producer.disconnect());
+
+  const projection = new LogStreamProjection(admin, names.logStreamEvents);
+  const health = new HealthStore();
+  const runner = await startConsumerRunner<Input>({
+    kafka,
+    groupId: `${config.KAFKA_TOPIC_PREFIX}apptrail-api-log-streams-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    topics: [names.logStreamEvents, names.logStreamHealth],
+    fromBeginning: true,
+    parse: (m, topic) => (topic === names.logStreamEvents ? { kind: 'definition', rec: parseLogStreamEventRecord(m) } : { kind: 'health', rec: parseHealthRecord(m) }),
+    handle: async (records, ctx) => {
+      if (ctx.topic === names.logStreamEvents) {
+        const definitions: ConsumedRecord<LogStreamEventRecord>[] = records.flatMap((r) => (r.value.kind === 'definition' ? [{ ...r, value: r.value.rec }] : []));
+        await projection.handle(definitions);
+        for (const d of definitions) if (d.value.event.type === 'log_stream.deleted') health.forget(d.value.event.stream_id);
+        return;
+      }
+      for (const r of records) if (r.value.kind === 'health') health.apply(r.value.rec);
+    },
+    deadLetter: { topic: names.deadLetters, producer },
+    log,
+    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS,
+    fetch: { maxWaitMs: 50 },
+  });
+  shutdown.add('log streams projection', () => runner.stop());
+
+  const commands = createLogStreamCommands({
+    decideAndAppend: createDecideAndAppend({ projection, producer, topic: names.logStreamEvents, log }),
+    store: projection.store,
+    box,
+    policy,
+    maxStreams: deps.maxStreams ?? 20,
+  });
+  const lagOf = async (streamId: string, startFrom: StoredStartFrom): Promise<number | null> => {
+    try {
+      return await streamLag(admin, { topic: names.auditLog, groupId: exporterGroupId(config.KAFKA_TOPIC_PREFIX, streamId), startFrom });
+    } catch (err) {
+      log.warn({ err, stream: streamId }, 'could not compute log stream lag');
+      return null;
+    }
+  };
+
+  return {
+    projection,
+    readiness: { log_streams_projection: () => projection.catchUp(1500) },
+    feature: (app) => logStreamRoutes(app, { commands, projection, health, lagOf, policy }),
+  };
+}

@@ -1,0 +1,136 @@
+import type { Admin, Kafka } from 'kafkajs';
+import { parseAuditLogRecord, type AuditEntry } from '../../shared/audit/index.js';
+import type { SecretBox } from '../../shared/crypto/secret-box.js';
+import { startConsumerRunner, type BatchContext, type ConsumedRecord, type ConsumerRunner, type EventProducer } from '../../shared/kafka/index.js';
+import type { Logger } from '../../shared/log/index.js';
+import { entryFilter, openSink, sinkSchemaFor, startOffsets, type LogStreamState } from '../../shared/log-streams/index.js';
+import { createSinkClient, sinks, streamContext, type SinkClient, type SinkDefinition, type StreamContext } from '../../shared/sinks/index.js';
+import { deliverEntries, waitWithHeartbeat, type DeliveryPolicy, type SuspendReason } from './deliver.js';
+import type { StreamHealthTracker } from './health-reporter.js';
+
+export interface PipelineOptions {
+  kafka: Kafka;
+  admin: Admin;
+  auditLogTopic: string;
+  deadLetterTopic: string;
+  producer: EventProducer;
+  box: SecretBox;
+  log: Logger;
+  groupId: string;
+  definition: LogStreamState;
+  policy: DeliveryPolicy;
+  health: StreamHealthTracker;
+  /** Partitions of audit.log one stream sends concurrently (one request each). */
+  concurrency: number;
+  sinkTimeoutMs?: number;
+  /** Stream context overrides: loopback endpoints and a local Datadog intake, for tests and local runs. */
+  context?: Partial<Omit<StreamContext, 'streamId'>>;
+  /** The stream cannot go on as configured; the caller decides whether to suspend it. */
+  requestSuspend: (reason: SuspendReason) => void;
+}
+
+export interface Pipeline {
+  stop(): Promise<void>;
+}
+
+/** A sink's refusal of one entry, as the dead-letter record's error header carries it. */
+export class SinkRejectedEntry extends Error {
+  override name = 'SinkRejectedEntry';
+}
+
+/** How long a batch waits for the stream to be stopped after asking for suspension, before trying again. */
+const SUSPENSION_WAIT_MS = 30_000;
+
+function openClient(def: LogStreamState, opts: PipelineOptions, ctx: StreamContext): SinkClient {
+  const parsed = sinkSchemaFor(def.type, { allowInsecureLoopback: ctx.allowInsecureLoopback }).safeParse(openSink(def, opts.box));
+  // Paths only: the values may be credentials.
+  if (!parsed.success) throw new Error(`invalid sink configuration (${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')})`);
+  const sink = sinks[def.type] as SinkDefinition<unknown>;
+  return createSinkClient(sink, parsed.data, ctx, opts.sinkTimeoutMs === undefined ? {} : { timeoutMs: opts.sinkTimeoutMs });
+}
+
+/**
+ * One stream: a consumer group of its own on audit.log, the sink client, and the handler that
+ * commits a batch only after the sink took it (or the refused entries are dead-lettered). A
+ * definition that cannot be sent with (an endpoint policy refusal) asks for suspension instead.
+ */
+export async function startPipeline(opts: PipelineOptions): Promise<Pipeline | undefined> {
+  const def = opts.definition;
+  const log = opts.log.child({ stream: def.id, sinkType: def.type });
+  const ctx = streamContext({ streamId: def.id, ...opts.context });
+  let client: SinkClient;
+  try {
+    client = openClient(def, opts, ctx);
+  } catch (err) {
+    opts.requestSuspend({ status: null, message: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  }
+  const wanted = entryFilter(def.filters);
+  // A floor besides the seek below: records written before the stream's start are never its business,
+  // even if the seek could not be made.
+  const notBefore = def.start_from === 'beginning' ? 0 : Date.parse(def.start_from);
+
+  async function seekToStart(assigned: Array<{ topic: string; partition: number }>, seek: (t: string, p: number, o: string) => void): Promise<void> {
+    const mine = assigned.filter((a) => a.topic === opts.auditLogTopic).map((a) => a.partition);
+    if (mine.length === 0) return;
+    const [committed] = await opts.admin.fetchOffsets({ groupId: opts.groupId, topics: [opts.auditLogTopic] });
+    const fresh = mine.filter((p) => BigInt(committed?.partitions.find((c) => c.partition === p)?.offset ?? '-1') < 0n);
+    if (fresh.length === 0) return;
+    const starts = await startOffsets(opts.admin, opts.auditLogTopic, def.start_from);
+    for (const p of fresh) {
+      const start = starts.find((s) => s.partition === p);
+      if (start) seek(opts.auditLogTopic, p, start.offset);
+    }
+  }
+
+  async function handle(records: ConsumedRecord<AuditEntry>[], batch: BatchContext) {
+    const selected = records.filter((r) => Number(r.message.timestamp) >= notBefore && wanted(r.value.type));
+    if (selected.length === 0) return;
+    const recordOf = new Map(selected.map((r) => [r.value.log_id, r]));
+    const result = await deliverEntries(selected.map((r) => r.value), {
+      client, policy: opts.policy, health: opts.health, partition: batch.partition, signal: batch.signal, heartbeat: batch.heartbeat,
+    });
+    if (result.kind === 'suspend') {
+      log.warn({ partition: batch.partition, reason: result.reason }, 'log stream cannot deliver; asking for suspension');
+      opts.requestSuspend(result.reason);
+      // The suspension stops this pipeline, which ends the wait and leaves the batch uncommitted.
+      await waitWithHeartbeat(SUSPENSION_WAIT_MS, batch.signal, batch.heartbeat);
+      throw new Error('log stream still running after asking for suspension; retrying the batch');
+    }
+    if (result.rejected.length === 0) return;
+    log.warn({ partition: batch.partition, rejected: result.rejected.length }, 'sink refused entries; dead-lettering them');
+    return {
+      deadLetters: result.rejected.map(({ entry, outcome }) => ({
+        record: recordOf.get(entry.log_id)!,
+        error: new SinkRejectedEntry(`${def.type} sink refused log_id ${entry.log_id}: HTTP ${outcome.status}: ${outcome.reason}${outcome.responseBody === '' ? '' : `; response: ${outcome.responseBody}`}`),
+      })),
+    };
+  }
+
+  let runner: ConsumerRunner;
+  try {
+    runner = await startConsumerRunner<AuditEntry>({
+      kafka: opts.kafka,
+      groupId: opts.groupId,
+      topics: [opts.auditLogTopic],
+      fromBeginning: true,
+      parse: (m) => parseAuditLogRecord(m),
+      handle,
+      onAssigned: seekToStart,
+      deadLetter: { topic: opts.deadLetterTopic, producer: opts.producer },
+      log,
+      partitionsConsumedConcurrently: opts.concurrency,
+    });
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  log.info({ group: opts.groupId, version: def.version }, 'log stream started');
+  return {
+    async stop() {
+      await runner.stop();
+      await client.close();
+      log.info('log stream stopped');
+    },
+  };
+}

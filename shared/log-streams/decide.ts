@@ -1,0 +1,87 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { fromZodIssues, notFound } from '../errors/auth0-error.js';
+import type { EndpointPolicy } from '../sinks/index.js';
+import type { LogStreamEventOf } from './events.js';
+import type { LogStreamState } from './fold.js';
+import { sinkSchemaFor, type LogStreamCreate, type LogStreamUpdate, type StoredStartFrom, type Suspension } from './schema.js';
+import { openSink, resealIfChanged, sealSink } from './sink-secrets.js';
+
+// Commands → events. The caller passes the current state from its own fold; each function returns
+// the event to append with the version it was decided on, undefined when nothing would change, or
+// throws an Auth0Error.
+
+export const streamNotFound = () => notFound('The log stream does not exist', 'inexistent_log_stream');
+
+function existing(state: LogStreamState | undefined): LogStreamState {
+  if (!state || state.deleted) throw streamNotFound();
+  return state;
+}
+
+/** `now` is pinned to the creation time, so the position does not depend on when an exporter starts. */
+export function resolveStartFrom(startFrom: LogStreamCreate['startFrom'], now: Date): StoredStartFrom {
+  if (startFrom === 'beginning') return 'beginning';
+  return (startFrom === undefined || startFrom === 'now' ? now : new Date(startFrom)).toISOString();
+}
+
+export function decideCreate(input: LogStreamCreate, ctx: { id: string; box: SecretBox; now: Date }): LogStreamEventOf<'log_stream.created'> {
+  return {
+    type: 'log_stream.created',
+    stream_id: ctx.id,
+    expected_version: 0,
+    data: {
+      name: input.name ?? ctx.id,
+      type: input.type,
+      isPriority: input.isPriority ?? false,
+      filters: input.filters ?? [],
+      ...sealSink(input.type, input.sink, ctx.box),
+      start_from: resolveStartFrom(input.startFrom, ctx.now),
+    },
+  };
+}
+
+/** The sink after a PATCH: given fields replace the current ones, null removes one; the type's schema judges the result. */
+function mergedSink(state: LogStreamState, patch: Record<string, unknown>, box: SecretBox, policy: EndpointPolicy): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...openSink(state, box) };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  const parsed = sinkSchemaFor(state.type, policy).safeParse(merged);
+  if (!parsed.success) throw fromZodIssues(parsed.error.issues.map((i) => ({ ...i, path: ['sink', ...i.path] })), { where: 'body' });
+  return parsed.data as Record<string, unknown>;
+}
+
+export function decideUpdate(
+  state: LogStreamState | undefined,
+  patch: LogStreamUpdate,
+  ctx: { box: SecretBox; policy: EndpointPolicy },
+): LogStreamEventOf<'log_stream.updated'> | undefined {
+  const current = existing(state);
+  const changes: LogStreamEventOf<'log_stream.updated'>['data']['changes'] = {};
+  if (patch.name !== undefined && patch.name !== current.name) changes.name = patch.name;
+  if (patch.status !== undefined && patch.status !== current.status) changes.status = patch.status;
+  if (patch.isPriority !== undefined && patch.isPriority !== current.isPriority) changes.isPriority = patch.isPriority;
+  if (patch.filters !== undefined && !isDeepStrictEqual(patch.filters, current.filters)) changes.filters = patch.filters;
+  if (patch.sink !== undefined) {
+    const next = resealIfChanged(current.type, mergedSink(current, patch.sink, ctx.box, ctx.policy), current, ctx.box);
+    if (!isDeepStrictEqual(next.sink, current.sink)) changes.sink = next.sink;
+    if (next.sink_secrets_sealed !== current.sink_secrets_sealed) changes.sink_secrets_sealed = next.sink_secrets_sealed;
+  }
+  if (Object.keys(changes).length === 0) return undefined;
+  return { type: 'log_stream.updated', stream_id: current.id, expected_version: current.version, data: { changes } };
+}
+
+export function decideDelete(state: LogStreamState | undefined): LogStreamEventOf<'log_stream.deleted'> {
+  const current = existing(state);
+  return { type: 'log_stream.deleted', stream_id: current.id, expected_version: current.version, data: {} };
+}
+
+/**
+ * The exporter's verdict on a failing stream, decided on the version whose sink it was running:
+ * a stream changed since (a fixed token, a pause) is not suspended for the old sink's failures.
+ */
+export function decideSuspend(state: LogStreamState | undefined, runningVersion: number, reason: Suspension): LogStreamEventOf<'log_stream.suspended'> | undefined {
+  if (!state || state.deleted || state.status !== 'active' || state.version !== runningVersion) return undefined;
+  return { type: 'log_stream.suspended', stream_id: state.id, expected_version: state.version, data: { reason } };
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { createEventCodec, PoisonRecordError, type CloudEvent, type IncomingRecord, type OutgoingRecord } from '../events/index.js';
+import { EventMetaSchema, type EventMeta } from '../clients/envelope.js';
+import { LOG_STREAM_TYPES, LogStreamFilterSchema, PublicSinkSchema, SealedSchema, StoredStartFromSchema, SuspensionSchema } from './schema.js';
+
+// log-streams.events: the definitions of log streams, one record per accepted change, keyed by
+// stream id. Sink secrets are sealed (sink-secrets.ts). Retained forever, like clients.events.
+
+/** Bump when an event's data changes incompatibly; consumers reject versions they do not know. */
+export const LOG_STREAM_EVENT_SCHEMA_VERSION = 1;
+
+export const LogStreamEventDataSchemas = {
+  'log_stream.created': z.strictObject({
+    name: z.string(),
+    type: z.enum(LOG_STREAM_TYPES),
+    isPriority: z.boolean(),
+    filters: z.array(LogStreamFilterSchema),
+    sink: PublicSinkSchema,
+    sink_secrets_sealed: SealedSchema,
+    start_from: StoredStartFromSchema,
+  }),
+  'log_stream.updated': z.strictObject({
+    changes: z.strictObject({
+      name: z.string().optional(),
+      status: z.enum(['active', 'paused']).optional(),
+      isPriority: z.boolean().optional(),
+      filters: z.array(LogStreamFilterSchema).optional(),
+      /** The whole public sink after the merge, with sink_secrets_sealed when the secrets changed. */
+      sink: PublicSinkSchema.optional(),
+      sink_secrets_sealed: SealedSchema.optional(),
+    }),
+  }),
+  /** Written by the exporter; applies only to the version it was decided on, so a fix made meanwhile wins. */
+  'log_stream.suspended': z.strictObject({ reason: SuspensionSchema }),
+  'log_stream.deleted': z.strictObject({}),
+} as const;
+
+export type LogStreamEventType = keyof typeof LogStreamEventDataSchemas;
+export const LOG_STREAM_EVENT_TYPES = Object.keys(LogStreamEventDataSchemas) as LogStreamEventType[];
+
+export type LogStreamEvent = {
+  [T in LogStreamEventType]: { type: T; stream_id: string; expected_version: number; data: z.infer<(typeof LogStreamEventDataSchemas)[T]> };
+}[LogStreamEventType];
+export type LogStreamEventOf<T extends LogStreamEventType> = Extract<LogStreamEvent, { type: T }>;
+
+const catalog = Object.fromEntries(LOG_STREAM_EVENT_TYPES.map((type) => [type, { version: LOG_STREAM_EVENT_SCHEMA_VERSION, data: LogStreamEventDataSchemas[type] }])) as {
+  [T in LogStreamEventType]: { version: number; data: (typeof LogStreamEventDataSchemas)[T] };
+};
+const codec = createEventCodec(catalog, '/apptrail/log-streams');
+
+const EnvelopeExtensions = EventMetaSchema.extend({
+  subject: z.string().min(1),
+  expectedversion: z.int().min(0),
+});
+
+export interface LogStreamEventRecord {
+  id: string;
+  time: string;
+  event: LogStreamEvent;
+  meta: EventMeta;
+}
+
+export function toLogStreamEventRecord(event: LogStreamEvent, meta: EventMeta): { record: OutgoingRecord; id: string; time: string } {
+  const ce = codec.create(event.type, event.data as never, { subject: event.stream_id, extensions: { ...meta, expectedversion: event.expected_version } });
+  return { record: codec.serialise(ce as Parameters<typeof codec.serialise>[0]), id: ce.id, time: ce.time };
+}
+
+/** Throws PoisonRecordError when the record is not a valid log-streams.events record of this schema version. */
+export function parseLogStreamEventRecord(record: IncomingRecord): LogStreamEventRecord {
+  const ce: CloudEvent = codec.parse(record);
+  const ext = EnvelopeExtensions.safeParse(ce);
+  if (!ext.success) throw new PoisonRecordError(`${ce.type}: missing or invalid extension attributes: ${ext.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  const { subject, expectedversion, ...meta } = ext.data;
+  return { id: ce.id, time: ce.time, event: { type: ce.type, stream_id: subject, expected_version: expectedversion, data: ce.data } as LogStreamEvent, meta };
+}

@@ -1,0 +1,140 @@
+// /api/v2/log-streams over HTTP (in-process Fastify) with a running exporter and a local Splunk
+// HEC receiver: Auth0's shapes and scopes, secrets never shown or written in clear, health.
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { SignJWT } from 'jose';
+import type { KafkaMessage } from 'kafkajs';
+import { loadConfig } from '../../shared/config/index.js';
+import { createShutdown } from '../../shared/lifecycle/index.js';
+import { resolveSigningSecret, SCOPES, verifierFromConfig } from '../../shared/auth/index.js';
+import { buildApp } from '../../services/api/app.js';
+import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
+import { eventually, testLog, useKafka, type TestKafka } from '../helpers/kafka.js';
+import { newDataDir } from '../helpers/api.js';
+import { auditEntries, publish, startTestExporter } from '../helpers/exporter.js';
+import { startSplunkReceiver } from '../helpers/receivers/index.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on arbitrary JSON answers
+type Json = any;
+
+async function startApi(t: TestContext, k: TestKafka, dataDir: string) {
+  const config = loadConfig({ DATA_DIR: dataDir, KAFKA_TOPIC_PREFIX: k.prefix, KAFKA_PARTITIONS: '3', LOG_STREAMS_ALLOW_INSECURE_LOOPBACK: 'true' });
+  const shutdown = createShutdown(testLog, 10_000);
+  const streams = await startLogStreamsFeature({ config, kafka: k.kafka, admin: k.admin, names: k.names, log: testLog, shutdown });
+  const app = await buildApp({ log: testLog, verify: await verifierFromConfig(config), features: [streams.feature], readiness: streams.readiness });
+  await app.ready();
+  const stop = async () => {
+    await app.close();
+    await shutdown.shutdown('test done');
+  };
+  t.after(stop);
+  const secret = await resolveSigningSecret(config);
+  const token = (scope: string) =>
+    new SignJWT({ scope, azp: 'test-app' }).setProtectedHeader({ alg: 'HS256' }).setSubject('auth0|admin').setAudience(config.AUTH_AUDIENCE).setIssuedAt().setExpirationTime('1h').sign(secret);
+  return {
+    stop,
+    async call(method: string, url: string, opts: { scope?: string; body?: unknown } = {}): Promise<{ status: number; body: Json }> {
+      const res = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${await token(opts.scope ?? SCOPES.join(' '))}` },
+        ...(opts.body === undefined ? {} : { payload: opts.body as object }),
+      });
+      return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+    },
+  };
+}
+
+async function readAll(k: TestKafka, topic: string): Promise<KafkaMessage[]> {
+  const end = (await k.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  const seen: KafkaMessage[] = [];
+  const consumer = k.kafka.consumer({ groupId: k.unique(`reader-${Math.random()}`) });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) });
+  try {
+    await eventually(() => (seen.length >= end ? true : undefined), 20_000, `all of ${topic}`);
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+describe('Log streams API over HTTP', () => {
+  it('creates, reads, updates, pauses, resumes and deletes a Splunk stream as Auth0 does, with health and no secret in clear', async (t) => {
+    const k = await useKafka(t);
+    const dataDir = await newDataDir(t);
+    const splunk = await startSplunkReceiver({ token: 'hec-e2e-token' });
+    t.after(() => splunk.close());
+    const api = await startApi(t, k, dataDir);
+    const ex = await startTestExporter(t, k, { dataDir });
+    const sink = { splunkDomain: '127.0.0.1', splunkPort: String(splunk.port), splunkToken: 'hec-e2e-token', splunkSecure: true };
+
+    // Validation and scopes first: nothing may be created by these.
+    const bad = await api.call('POST', '/api/v2/log-streams', { body: { type: 'splunk', sink: { ...sink, splunkToken: 'hec e2e token' } } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.errorCode, 'invalid_body');
+    assert.match(bad.body.message, /splunkToken/);
+    assert.ok(!bad.body.message.includes('hec e2e'), 'the refused token is not echoed');
+    const unknown = await api.call('POST', '/api/v2/log-streams', { body: { type: 'eventbridge', sink: {} } });
+    assert.equal(unknown.status, 400);
+    const denied = await api.call('POST', '/api/v2/log-streams', { scope: 'read:log_streams', body: { type: 'splunk', sink } });
+    assert.deepEqual(denied.body, { statusCode: 403, error: 'Forbidden', message: 'Insufficient scope, expected any of: create:log_streams', errorCode: 'insufficient_scope' });
+    assert.equal((await api.call('GET', '/api/v2/log-streams', { scope: 'create:log_streams' })).status, 403);
+
+    splunk.failNext([{ status: 503 }]);
+    const created = await api.call('POST', '/api/v2/log-streams', { scope: 'create:log_streams', body: { name: 'SIEM', type: 'splunk', sink, startFrom: 'beginning' } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const id: string = created.body.id;
+    assert.match(id, /^lst_[0-9]{16}$/);
+    assert.deepEqual(created.body, {
+      id, name: 'SIEM', type: 'splunk', status: 'active', isPriority: false, filters: [],
+      sink: { splunkDomain: '127.0.0.1', splunkPort: String(splunk.port), splunkSecure: true },
+    });
+    assert.deepEqual((await api.call('GET', '/api/v2/log-streams', { scope: 'read:log_streams' })).body, [created.body]);
+    assert.deepEqual((await api.call('GET', `/api/v2/log-streams/${id}`, { scope: 'read:log_streams' })).body, created.body);
+
+    const first = await publish(k, auditEntries(20));
+    await eventually(() => (first.every((log) => splunk.acceptedIds().has(log)) ? true : undefined), 20_000, 'first entries at Splunk');
+    const healthy = await eventually(async () => {
+      const h = await api.call('GET', `/api/v2/log-streams/${id}/health`, { scope: 'read:log_streams' });
+      return h.body.last_success_at !== null && h.body.lag === 0 && h.body.last_error !== null ? h.body : undefined;
+    }, 20_000, 'health with a success and the scripted error');
+    assert.equal(healthy.status, 'active');
+    assert.equal(healthy.last_error.status, 503);
+    assert.equal(healthy.failing_since, null);
+
+    // A partial sink PATCH keeps the stored token: the stream goes on delivering.
+    const patched = await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'SIEM (prod)', sink: { splunkSecure: false } } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.equal(patched.body.name, 'SIEM (prod)');
+    assert.deepEqual(patched.body.sink, { splunkDomain: '127.0.0.1', splunkPort: String(splunk.port), splunkSecure: false });
+
+    const paused = await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { status: 'paused' } });
+    assert.equal(paused.body.status, 'paused');
+    await ex.running(id, false);
+    const queued = await publish(k, auditEntries(7));
+    const lagging = await api.call('GET', `/api/v2/log-streams/${id}/health`, { scope: 'read:log_streams' });
+    assert.equal(lagging.body.lag, 7, 'a paused stream keeps its place; what arrives queues');
+
+    assert.equal((await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { status: 'suspended' } })).status, 400);
+    assert.equal((await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { status: 'active' } })).body.status, 'active');
+    await eventually(() => (queued.every((log) => splunk.acceptedIds().has(log)) ? true : undefined), 20_000, 'queued entries at Splunk');
+    await eventually(async () => ((await api.call('GET', `/api/v2/log-streams/${id}/health`, { scope: 'read:log_streams' })).body.lag === 0 ? true : undefined), 20_000, 'lag back to 0');
+
+    const events = await readAll(k, k.names.logStreamEvents);
+    assert.ok(events.length >= 4);
+    for (const m of events) assert.ok(!m.value?.toString().includes('hec-e2e-token'), 'the token is sealed on Kafka');
+
+    assert.equal((await api.call('DELETE', `/api/v2/log-streams/${id}`, { scope: 'read:log_streams' })).status, 403);
+    assert.equal((await api.call('DELETE', `/api/v2/log-streams/${id}`, { scope: 'delete:log_streams' })).status, 204);
+    const gone = await api.call('GET', `/api/v2/log-streams/${id}`, { scope: 'read:log_streams' });
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.errorCode, 'inexistent_log_stream');
+    assert.equal((await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'x' } })).status, 404);
+    assert.deepEqual((await api.call('GET', '/api/v2/log-streams', { scope: 'read:log_streams' })).body, []);
+    await ex.running(id, false);
+    await ex.stop();
+    await api.stop();
+  });
+});
