@@ -80,13 +80,15 @@ export function entryFromClientEvent(rec: ClientEventRecord, applied: Applied): 
   };
 }
 
-/** A failure (fapi) or secret-revealing read (mgmt_api_read) entry from an audit.requests record. */
+const TYPE_OF_OUTCOME = { failure: 'fapi', secrets_read: 'mgmt_api_read', success: 'sapi' } as const satisfies Record<RequestRecord['outcome'], AuditEntry['type']>;
+
+/** A failure (fapi), secret-revealing read (mgmt_api_read) or success (sapi) entry from an audit.requests record. */
 export function entryFromRequestRecord(id: string, time: string, r: RequestRecord, targetName: string): AuditEntry {
   return {
     ...blank,
     log_id: makeLogId(Date.parse(time), `audit.requests:${id}`),
     date: new Date(time).toISOString(),
-    type: r.outcome === 'failure' ? 'fapi' : 'mgmt_api_read',
+    type: TYPE_OF_OUTCOME[r.outcome],
     description: describeOperation(r.meta.method, r.meta.path),
     client_id: r.meta.actorclient,
     client_name: '',

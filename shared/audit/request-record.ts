@@ -4,11 +4,12 @@ import { EventMetaSchema } from '../clients/envelope.js';
 
 /**
  * What the API writes to `audit.requests` for an admin action that produced no domain event
- * (a refused or failed mutating request) or that revealed secrets (a read). Bodies are redacted
+ * (a refused or failed mutating request), that revealed secrets (a read), or that succeeded on a
+ * resource whose events the audit service does not fold (log streams). Bodies are redacted
  * before they are written.
  */
 export const RequestRecordSchema = z.object({
-  outcome: z.enum(['failure', 'secrets_read']),
+  outcome: z.enum(['failure', 'secrets_read', 'success']),
   meta: EventMetaSchema,
   query: z.record(z.string(), z.unknown()),
   body: z.unknown().optional(),

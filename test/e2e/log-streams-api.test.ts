@@ -9,6 +9,9 @@ import { createShutdown } from '../../shared/lifecycle/index.js';
 import { resolveSigningSecret, SCOPES, verifierFromConfig } from '../../shared/auth/index.js';
 import { buildApp } from '../../services/api/app.js';
 import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
+import { recordAuditRequests } from '../../services/api/audit-requests.js';
+import { createEventProducer } from '../../shared/kafka/index.js';
+import { entryFromRequestRecord, parseRequestRecord } from '../../shared/audit/index.js';
 import { eventually, testLog, useKafka, type TestKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
 import { auditEntries, publish, startTestExporter } from '../helpers/exporter.js';
@@ -21,7 +24,11 @@ async function startApi(t: TestContext, k: TestKafka, dataDir: string) {
   const config = loadConfig({ DATA_DIR: dataDir, KAFKA_TOPIC_PREFIX: k.prefix, KAFKA_PARTITIONS: '3', LOG_STREAMS_ALLOW_INSECURE_LOOPBACK: 'true' });
   const shutdown = createShutdown(testLog, 10_000);
   const streams = await startLogStreamsFeature({ config, kafka: k.kafka, admin: k.admin, names: k.names, log: testLog, shutdown });
-  const app = await buildApp({ log: testLog, verify: await verifierFromConfig(config), features: [streams.feature], readiness: streams.readiness });
+  // As the API role wires it: refused requests are recorded by the shared hook.
+  const producer = await createEventProducer(k.kafka);
+  shutdown.add('audit producer', () => producer.disconnect());
+  const auditFailures = async (app: Parameters<typeof recordAuditRequests>[0]) => recordAuditRequests(app, { producer, topic: k.names.auditRequests });
+  const app = await buildApp({ log: testLog, verify: await verifierFromConfig(config), features: [auditFailures, streams.feature], readiness: streams.readiness });
   await app.ready();
   const stop = async () => {
     await app.close();
@@ -134,6 +141,20 @@ describe('Log streams API over HTTP', () => {
     assert.equal((await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'x' } })).status, 404);
     assert.deepEqual((await api.call('GET', '/api/v2/log-streams', { scope: 'read:log_streams' })).body, []);
     await ex.running(id, false);
+
+    // The audit trail: every change as sapi, every refusal as fapi, no token anywhere.
+    const audited = (await readAll(k, k.names.auditRequests)).map((m) => {
+      assert.ok(!m.value?.toString().includes('hec-e2e-token'), 'no token in audit.requests');
+      const r = parseRequestRecord(m);
+      const e = entryFromRequestRecord(r.id, r.time, r.data, '');
+      return `${e.type} ${e.details.response.statusCode} ${e.description}`;
+    });
+    assert.deepEqual(audited.sort(), [
+      'fapi 400 Create a log stream', 'fapi 400 Create a log stream', 'fapi 400 Update a log stream', 'fapi 403 Create a log stream',
+      'fapi 403 Delete a log stream', 'fapi 404 Update a log stream',
+      'sapi 200 Create a log stream', 'sapi 200 Update a log stream', 'sapi 200 Update a log stream', 'sapi 200 Update a log stream',
+      'sapi 204 Delete a log stream',
+    ].sort());
     await ex.stop();
     await api.stop();
   });

@@ -15,6 +15,7 @@ import {
 } from '../../../shared/log-streams/index.js';
 import { createLogStreamCommands } from './commands.js';
 import { logStreamRoutes } from './routes.js';
+import { successRecorder } from './audit.js';
 
 export interface LogStreamsFeatureDeps {
   config: Config;
@@ -86,6 +87,6 @@ export async function startLogStreamsFeature(
   return {
     projection,
     readiness: { log_streams_projection: () => projection.catchUp(1500) },
-    feature: (app) => logStreamRoutes(app, { commands, projection, health, lagOf, policy }),
+    feature: (app) => logStreamRoutes(app, { commands, projection, health, lagOf, policy, recordSuccess: successRecorder({ producer, topic: names.auditRequests }) }),
   };
 }
