@@ -4,6 +4,9 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { KafkaMessage } from 'kafkajs';
 import { parseAuditLogRecord } from '../../shared/audit/index.js';
@@ -214,5 +217,32 @@ describe('exporter', () => {
     assert.deepEqual([...fresh.acceptedIds().keys()].sort(), later.map((e) => e.log_id).sort());
     assert.deepEqual([...failures.acceptedIds().keys()].sort(), [...fapi].sort());
     await ex.stop();
+  });
+
+  it('two exporters share a stream\'s partitions; a restarted exporter resumes from the committed position', async (t) => {
+    const k = await useKafka(t);
+    const dataDir = await mkdtemp(join(tmpdir(), 'apptrail-exporters-'));
+    t.after(() => rm(dataDir, { recursive: true, force: true }));
+    const http = await receiver(t, startHttpReceiver({ format: 'JSONLINES' }));
+    const a = await startTestExporter(t, k, { dataDir });
+    const b = await startTestExporter(t, k, { dataDir });
+    const stream = await a.create({ type: 'http', sink: { httpEndpoint: `${http.origin}/api/logs` }, startFrom: 'beginning' });
+    await a.running(stream.id);
+    await b.running(stream.id);
+    const first = await publish(k, auditEntries(150));
+    await received(http, first, 'http');
+
+    await a.stop();
+    const second = await publish(k, auditEntries(150));
+    await received(http, second, 'http');
+
+    await b.stop();
+    const third = await publish(k, auditEntries(50));
+    const before = http.requests.length;
+    const c = await startTestExporter(t, k, { dataDir });
+    await received(http, third, 'http');
+    const sinceRestart = new Set(http.requests.slice(before).flatMap((q) => q.logIds));
+    assert.deepEqual([...sinceRestart].sort(), [...third].sort(), 'nothing before the committed position is sent again');
+    await c.stop();
   });
 });
