@@ -2,7 +2,7 @@ import { CompressionTypes, type Admin, type Kafka, type Producer } from 'kafkajs
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { ClientStateStore, parseClientEventRecord, type ClientEventRecord } from '../../shared/clients/index.js';
 import { entryFromClientEvent, entryFromRequestRecord, parseRequestRecord, toAuditLogRecord, type AuditEntry, type RequestRecord } from '../../shared/audit/index.js';
-import { chunkByBytes, MAX_REQUEST_BYTES, messageBytes, startConsumerRunner, type ConsumedRecord, type EventProducer, type TopicNames } from '../../shared/kafka/index.js';
+import { chunkByBytes, MAX_REQUEST_BYTES, messageBytes, startConsumerRunner, withKafkaRetry, type ConsumedRecord, type EventProducer, type TopicNames } from '../../shared/kafka/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import { insertEntries } from './writer.js';
 
@@ -72,7 +72,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
   async function onAssigned(assigned: Array<{ topic: string; partition: number }>, seek: (t: string, p: number, o: string) => void) {
     const mine = assigned.filter((a) => a.topic === clientEvents).map((a) => a.partition);
     if (mine.length === 0) return;
-    const [committed] = await opts.admin.fetchOffsets({ groupId, topics: [clientEvents] });
+    const [committed] = await withKafkaRetry(() => opts.admin.fetchOffsets({ groupId, topics: [clientEvents] }));
     const mineSet = new Set(mine);
     for (const [clientId, p] of partitionOf) {
       if (mineSet.has(p)) {

@@ -4,3 +4,4 @@ export * from './producer.js';
 export * from './dead-letter.js';
 export * from './consumer-runner.js';
 export * from './chunk.js';
+export * from './admin-retry.js';

@@ -1,5 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { Logger } from '../log/index.js';
+import { withKafkaRetry } from './admin-retry.js';
 
 export interface TopicSpec {
   name: string;
@@ -61,9 +62,15 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[], log?: Logge
   try {
     await admin.createTopics({ topics, waitForLeaders: true });
   } catch (err) {
-    // Another process may have created the same topic between list and create.
-    if (!/already exists/i.test(String((err as Error).message))) throw err;
+    // Another process may have created the same topic between list and create. And kafkajs'
+    // waitForLeaders retries only LEADER_NOT_AVAILABLE, while a fresh KRaft broker briefly
+    // answers UNKNOWN_TOPIC_OR_PARTITION for a topic it has just created: the readiness wait
+    // below covers both.
+    const type = (err as { type?: string }).type;
+    if (!/already exists/i.test(String((err as Error).message)) && type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
   }
+  // "Created" is not "ready": a fresh KRaft broker answers NOT_LEADER for a moment longer.
+  for (const s of missing) await withKafkaRetry(() => admin.fetchTopicOffsets(s.name));
   log?.info({ topics: missing.map((s) => s.name) }, 'created topics');
   return missing.map((s) => s.name);
 }

@@ -38,13 +38,12 @@ export async function startTestApi(t: TestContext, k: TestKafka, opts: { dataDir
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', name: 'test-api', destination: { write: (line: string) => void logs.push(line) } });
   const shutdown = createShutdown(log, 10_000);
+  // Registered first: a start-up that fails half-way must still close what it opened.
+  t.after(() => shutdown.shutdown('test done'));
   const api = await startApiRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown });
   const app = await buildApp({ log, verify: await verifierFromConfig(config), features: [api.feature], readiness: api.readiness });
+  shutdown.add('app', () => app.close());
   await app.ready();
-  t.after(async () => {
-    await app.close();
-    await shutdown.shutdown('test done');
-  });
   const secret = await resolveSigningSecret(config);
   const token = (scope = SCOPES.join(' '), { aud, ...claims }: Record<string, unknown> = {}) =>
     new SignJWT({ scope, azp: 'test-app', name: 'Test Admin', ...claims })

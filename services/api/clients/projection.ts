@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { ClientStateStore, type Applied, type ClientEventRecord } from '../../../shared/clients/index.js';
-import type { ConsumedRecord } from '../../../shared/kafka/index.js';
+import { withKafkaRetry, type ConsumedRecord } from '../../../shared/kafka/index.js';
 
 type Offsets = Array<{ partition: number; high: string }>;
 
@@ -94,7 +94,7 @@ export class ClientProjection {
       .then(() => {
         this.queuedFetch = undefined;
         this.runningFetch = next;
-        return this.admin.fetchTopicOffsets(this.topic);
+        return withKafkaRetry(() => this.admin.fetchTopicOffsets(this.topic), { timeoutMs: 5000 });
       });
     this.queuedFetch = next;
     return next;
