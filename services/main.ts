@@ -17,6 +17,8 @@ import { loadTls } from './api/server.js';
 import { startApiRole } from './api/role.js';
 import { startProjector } from './projector/index.js';
 import { startAuditRole } from './audit/role.js';
+import { startLogStreamsFeature } from './api/log-streams/index.js';
+import { startExporterRole } from './exporter/index.js';
 import { verifierFromConfig } from '../shared/auth/index.js';
 
 async function startKafka(config: Config, log: Logger, shutdown: Shutdown) {
@@ -68,14 +70,17 @@ async function main(): Promise<void> {
       shutdown.add('projector', () => projector.stop());
     }
     const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
+    const logStreams = config.ROLES.includes('api') ? await startLogStreamsFeature({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
+    if (config.ROLES.includes('exporter')) await startExporterRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown });
     const audit = config.ROLES.includes('audit') ? await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown }) : undefined;
     const app = await buildApp({
       log,
       https: await loadTls(config),
       verify: await verifierFromConfig(config),
-      features: [api?.feature, audit?.feature].filter((f) => f !== undefined),
+      features: [api?.feature, logStreams?.feature, audit?.feature].filter((f) => f !== undefined),
       readiness: {
         ...api?.readiness,
+        ...logStreams?.readiness,
         kafka: async () => void (await kafka.admin.describeCluster()),
         clickhouse: async () => {
           if (!(await ch.ping())) throw new Error('ping failed');
