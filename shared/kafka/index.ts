@@ -5,3 +5,4 @@ export * from './dead-letter.js';
 export * from './consumer-runner.js';
 export * from './chunk.js';
 export * from './admin-retry.js';
+export * from './topic-projection.js';

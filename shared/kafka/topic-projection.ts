@@ -1,0 +1,109 @@
+import type { Admin } from 'kafkajs';
+import type { ConsumedRecord } from './consumer-runner.js';
+import { withKafkaRetry } from './admin-retry.js';
+
+type Offsets = Array<{ partition: number; high: string }>;
+
+/**
+ * A reader's in-memory fold of one topic, with the two waits an API built on it needs:
+ * `expect(id)` resolves when the record with that event id has been applied (a command answers
+ * only then: read-your-writes and the verdict at once), and `catchUp()` resolves once everything
+ * written to the topic before the call has been applied (so a read on any instance sees every
+ * write acknowledged before it). Subclasses say how a record is applied.
+ */
+export abstract class TopicProjection<R extends { id: string }, A> {
+  private readonly waiters = new Map<string, (applied: A) => void>();
+  /** Next offset to apply, per partition. */
+  private readonly position = new Map<number, bigint>();
+  private readonly barriers = new Set<{ target: Offsets; resolve: () => void }>();
+  private queuedFetch: Promise<Offsets> | undefined;
+  private runningFetch: Promise<Offsets> | undefined;
+
+  constructor(
+    private readonly admin: Admin,
+    private readonly topic: string,
+  ) {}
+
+  protected abstract applyRecord(record: R): A;
+  /** Called once per handled batch with what each record did. */
+  protected afterBatch(_applied: Array<{ record: R; applied: A }>): void {}
+
+  /** Consumer-runner handler: applies records in partition order and wakes whoever waits. */
+  handle = async (records: ConsumedRecord<R>[]): Promise<void> => {
+    const done: Array<{ record: R; applied: A }> = [];
+    for (const rec of records) {
+      const applied = this.applyRecord(rec.value);
+      done.push({ record: rec.value, applied });
+      this.position.set(rec.partition, BigInt(rec.offset) + 1n);
+      const waiter = this.waiters.get(rec.value.id);
+      if (waiter) {
+        this.waiters.delete(rec.value.id);
+        waiter(applied);
+      }
+    }
+    for (const b of this.barriers) if (this.reached(b.target)) b.resolve();
+    this.afterBatch(done);
+  };
+
+  /** Registers interest in an event id before it is produced, so the answer cannot be missed. */
+  expect(eventId: string, timeoutMs: number): Promise<A> {
+    return new Promise<A>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(eventId);
+        reject(new Error(`event ${eventId} was not applied within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.set(eventId, (applied) => {
+        clearTimeout(timer);
+        resolve(applied);
+      });
+    });
+  }
+
+  forget(eventId: string): void {
+    this.waiters.delete(eventId);
+  }
+
+  /** Resolves once everything written to the topic before this call has been applied. */
+  async catchUp(timeoutMs: number): Promise<void> {
+    const target = await this.endOffsets();
+    if (this.reached(target)) return;
+    await new Promise<void>((resolve, reject) => {
+      const barrier = {
+        target,
+        resolve: () => {
+          clearTimeout(timer);
+          this.barriers.delete(barrier);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.barriers.delete(barrier);
+        reject(new Error(`projection of ${this.topic} did not catch up within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.barriers.add(barrier);
+    });
+  }
+
+  private reached(target: Offsets): boolean {
+    return target.every((t) => (this.position.get(t.partition) ?? 0n) >= BigInt(t.high));
+  }
+
+  /**
+   * End offsets, fetched at most once at a time: callers arriving while a fetch runs share the
+   * NEXT fetch (one that starts after they arrived), never the running one, which might predate
+   * a write they already saw acknowledged.
+   */
+  private endOffsets(): Promise<Offsets> {
+    if (this.queuedFetch) return this.queuedFetch;
+    const previous = this.runningFetch ?? Promise.resolve([]);
+    const next: Promise<Offsets> = previous
+      .catch(() => [])
+      .then(() => {
+        this.queuedFetch = undefined;
+        this.runningFetch = next;
+        return withKafkaRetry(() => this.admin.fetchTopicOffsets(this.topic), { timeoutMs: 5000 });
+      });
+    this.queuedFetch = next;
+    return next;
+  }
+}
