@@ -1,11 +1,9 @@
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { Shutdown } from '../../shared/lifecycle/index.js';
-import { createEventProducer, startConsumerRunner, type TopicNames } from '../../shared/kafka/index.js';
+import { createEventProducer, instanceGroupId, startConsumerRunner, type TopicNames } from '../../shared/kafka/index.js';
 import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../shared/auth/index.js';
@@ -39,7 +37,7 @@ export async function startApiRole(
   const projection = new ClientProjection(admin, names.clientEvents);
   const runner = await startConsumerRunner({
     kafka,
-    groupId: `apptrail-api-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    groupId: instanceGroupId(config.KAFKA_TOPIC_PREFIX, 'api'),
     topics: [names.clientEvents],
     fromBeginning: true,
     parse: (m) => parseClientEventRecord(m),

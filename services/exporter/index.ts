@@ -1,10 +1,8 @@
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { Shutdown } from '../../shared/lifecycle/index.js';
-import { createEventProducer, startConsumerRunner, type TopicNames } from '../../shared/kafka/index.js';
+import { createEventProducer, instanceGroupId, startConsumerRunner, type TopicNames } from '../../shared/kafka/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../shared/auth/index.js';
 import { createDecideAndAppend, LogStreamProjection, parseLogStreamEventRecord } from '../../shared/log-streams/index.js';
@@ -77,7 +75,7 @@ export async function startExporterRole(deps: ExporterRoleDeps): Promise<Exporte
 
   const definitions = await startConsumerRunner({
     kafka,
-    groupId: `${config.KAFKA_TOPIC_PREFIX}apptrail-exporter-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    groupId: instanceGroupId(config.KAFKA_TOPIC_PREFIX, 'exporter'),
     topics: [names.logStreamEvents],
     fromBeginning: true,
     parse: (m) => parseLogStreamEventRecord(m),

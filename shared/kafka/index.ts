@@ -6,3 +6,4 @@ export * from './consumer-runner.js';
 export * from './chunk.js';
 export * from './admin-retry.js';
 export * from './topic-projection.js';
+export * from './instance-group.js';

@@ -1,12 +1,10 @@
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../../shared/config/index.js';
 import type { Logger } from '../../../shared/log/index.js';
 import type { Shutdown } from '../../../shared/lifecycle/index.js';
 import type { Check } from '../../../shared/health/index.js';
-import { createEventProducer, startConsumerRunner, type ConsumedRecord, type TopicNames } from '../../../shared/kafka/index.js';
+import { createEventProducer, instanceGroupId, startConsumerRunner, type ConsumedRecord, type TopicNames } from '../../../shared/kafka/index.js';
 import { createSecretBox } from '../../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../../shared/auth/index.js';
 import {
@@ -48,7 +46,7 @@ export async function startLogStreamsFeature(
   const health = new HealthStore();
   const runner = await startConsumerRunner<Input>({
     kafka,
-    groupId: `${config.KAFKA_TOPIC_PREFIX}apptrail-api-log-streams-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    groupId: instanceGroupId(config.KAFKA_TOPIC_PREFIX, 'api-log-streams'),
     topics: [names.logStreamEvents, names.logStreamHealth],
     fromBeginning: true,
     parse: (m, topic) => (topic === names.logStreamEvents ? { kind: 'definition', rec: parseLogStreamEventRecord(m) } : { kind: 'health', rec: parseHealthRecord(m) }),

@@ -1,0 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+
+/**
+ * A consumer group of this process alone, for in-memory projections: every instance must read
+ * every partition, so instances cannot share a group. Prefixed like the topics, so environments
+ * sharing a cluster stay apart.
+ */
+export function instanceGroupId(topicPrefix: string, name: string): string {
+  return `${topicPrefix}apptrail-${name}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
