@@ -96,10 +96,14 @@ describe('exporter', () => {
       // was resent whole: same log_ids under the same idempotency key.
       const keptByFailed = new Set(failed.flatMap((q) => q.logIds));
       for (const id of r.counts().duplicates) assert.ok(keptByFailed.has(id), `${streams[i]!.type}: duplicate ${id} without a failed request`);
+      // Every entry of a failed request reaches the sink later under the same log_id. (Usually the
+      // whole batch is resent under the same idempotency key; but a batch the consumer had to give
+      // up, e.g. on a rebalance during a back-off, comes back cut into different requests, so the
+      // guarantee is per entry, as the issue states it.)
       for (const q of failed) {
-        const retried = r.requests.find((later) => later !== q && later.status !== 'no answer' && later.status < 300 && later.headers['idempotency-key'] === q.headers['idempotency-key']);
-        assert.ok(retried, `${streams[i]!.type}: a failed request was resent with its key`);
-        assert.deepEqual(retried.logIds, q.logIds.length > 0 ? q.logIds : retried.logIds);
+        const after = r.requests.slice(r.requests.indexOf(q) + 1);
+        const deliveredLater = new Set(after.filter((l) => typeof l.status === 'number' && l.status < 300).flatMap((l) => l.logIds));
+        for (const id of q.logIds) assert.ok(deliveredLater.has(id), `${streams[i]!.type}: entry ${id} of a failed request was delivered later`);
       }
     }
     await ex.stop();
