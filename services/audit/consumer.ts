@@ -1,14 +1,18 @@
 import { CompressionTypes, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { ClientStateStore, parseClientEventRecord, type ClientEventRecord } from '../../shared/clients/index.js';
-import { entryFromClientEvent, entryFromRequestRecord, parseRequestRecord, toAuditLogRecord, type AuditEntry, type RequestRecord } from '../../shared/audit/index.js';
+import { entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord, parseRequestRecord, toAuditLogRecord, type AuditEntry, type RequestRecord } from '../../shared/audit/index.js';
+import { LogStreamStore, parseLogStreamEventRecord, type LogStreamEventRecord } from '../../shared/log-streams/index.js';
 import { chunkByBytes, MAX_REQUEST_BYTES, messageBytes, startConsumerRunner, withKafkaRetry, type ConsumedRecord, type EventProducer, type TopicNames } from '../../shared/kafka/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import { insertEntries } from './writer.js';
 
 export const DEFAULT_AUDIT_GROUP = 'apptrail-audit';
 
-type Input = { kind: 'event'; rec: ClientEventRecord } | { kind: 'request'; id: string; time: string; data: RequestRecord };
+type Input =
+  | { kind: 'event'; rec: ClientEventRecord }
+  | { kind: 'stream'; rec: LogStreamEventRecord }
+  | { kind: 'request'; id: string; time: string; data: RequestRecord };
 
 export interface AuditConsumerOptions {
   kafka: Kafka;
@@ -29,7 +33,7 @@ export interface AuditConsumerOptions {
  * services/audit: one entry per admin action, written to ClickHouse and published to audit.log.
  *
  * - Success entries need each event's verdict and the state before it, so this consumer folds
- *   clients.events itself. On every assignment it drops the states of the partitions it was given
+ *   clients.events and log-streams.events itself. On every assignment it drops the states of the partitions it was given
  *   and re-reads them from offset 0 up to the group's committed offset WITHOUT emitting: a fold
  *   from a clean slate is the only one guaranteed to match everyone else's (re-applying records
  *   over a state that already has them is not idempotent for every event).
@@ -40,10 +44,15 @@ export interface AuditConsumerOptions {
 export async function startAuditConsumer(opts: AuditConsumerOptions) {
   const groupId = opts.groupId ?? DEFAULT_AUDIT_GROUP;
   const log = opts.log.child({ role: 'audit' });
-  const { clientEvents, auditRequests, auditLog } = opts.names;
-  const store = new ClientStateStore();
-  const partitionOf = new Map<string, number>();
-  const replayUntil = new Map<number, bigint>();
+  const { clientEvents, logStreamEvents, auditRequests, auditLog } = opts.names;
+  const clients = new ClientStateStore();
+  const streams = new LogStreamStore();
+  // Per event topic: which partition each folded subject came from, and up to which offset the
+  // current assignment re-reads without emitting (`topic/partition` → offset).
+  const partitionOf = { [clientEvents]: new Map<string, number>(), [logStreamEvents]: new Map<string, number>() };
+  const forget = { [clientEvents]: (id: string) => clients.delete(id), [logStreamEvents]: (id: string) => streams.delete(id) };
+  const replayUntil = new Map<string, bigint>();
+  const EVENT_TOPICS = [clientEvents, logStreamEvents];
   const folded = new WeakMap<object, AuditEntry[]>();
 
   // One transactional producer per input partition, its id stable across restarts and instances
@@ -70,36 +79,43 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
   }
 
   async function onAssigned(assigned: Array<{ topic: string; partition: number }>, seek: (t: string, p: number, o: string) => void) {
-    const mine = assigned.filter((a) => a.topic === clientEvents).map((a) => a.partition);
-    if (mine.length === 0) return;
-    const [committed] = await withKafkaRetry(() => opts.admin.fetchOffsets({ groupId, topics: [clientEvents] }));
-    const mineSet = new Set(mine);
-    for (const [clientId, p] of partitionOf) {
-      if (mineSet.has(p)) {
-        store.delete(clientId);
-        partitionOf.delete(clientId);
+    for (const topic of EVENT_TOPICS) {
+      const mine = new Set(assigned.filter((a) => a.topic === topic).map((a) => a.partition));
+      if (mine.size === 0) continue;
+      const [committed] = await withKafkaRetry(() => opts.admin.fetchOffsets({ groupId, topics: [topic] }));
+      const origin = partitionOf[topic]!;
+      for (const [id, p] of origin) {
+        if (mine.has(p)) {
+          forget[topic]!(id);
+          origin.delete(id);
+        }
       }
+      for (const p of mine) {
+        const offset = BigInt(committed?.partitions.find((x) => x.partition === p)?.offset ?? '-1');
+        replayUntil.set(`${topic}/${p}`, offset < 0n ? 0n : offset);
+        if (offset > 0n) seek(topic, p, '0');
+      }
+      log.info({ topic, partitions: [...mine] }, 'rebuilding state for assigned partitions');
     }
-    for (const p of mine) {
-      const offset = BigInt(committed?.partitions.find((x) => x.partition === p)?.offset ?? '-1');
-      replayUntil.set(p, offset < 0n ? 0n : offset);
-      if (offset > 0n) seek(clientEvents, p, '0');
-    }
-    log.info({ partitions: mine }, 'rebuilding client state for assigned partitions');
   }
 
   function derive(records: ConsumedRecord<Input>[]): AuditEntry[] {
     const entries: AuditEntry[] = [];
     for (const r of records) {
       const v = r.value;
+      const replaying = BigInt(r.offset) < (replayUntil.get(`${r.topic}/${r.partition}`) ?? 0n);
       if (v.kind === 'event') {
-        const applied = store.apply(v.rec);
-        partitionOf.set(v.rec.event.client_id, r.partition);
-        if (BigInt(r.offset) < (replayUntil.get(r.partition) ?? 0n)) continue;
-        const entry = entryFromClientEvent(v.rec, applied);
+        const applied = clients.apply(v.rec);
+        partitionOf[clientEvents]!.set(v.rec.event.client_id, r.partition);
+        const entry = replaying ? undefined : entryFromClientEvent(v.rec, applied);
+        if (entry) entries.push(entry);
+      } else if (v.kind === 'stream') {
+        const applied = streams.apply(v.rec);
+        partitionOf[logStreamEvents]!.set(v.rec.event.stream_id, r.partition);
+        const entry = replaying ? undefined : entryFromLogStreamEvent(v.rec, applied);
         if (entry) entries.push(entry);
       } else {
-        const target = store.get(v.data.target_client_id);
+        const target = clients.get(v.data.target_client_id);
         entries.push(entryFromRequestRecord(v.id, v.time, v.data, target?.config.name ?? ''));
       }
     }
@@ -109,11 +125,16 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
   const runner = await startConsumerRunner<Input>({
     kafka: opts.kafka,
     groupId,
-    topics: [clientEvents, auditRequests],
+    topics: [clientEvents, logStreamEvents, auditRequests],
     fromBeginning: true,
     commit: 'handler',
     onAssigned,
-    parse: (m, topic) => (topic === clientEvents ? { kind: 'event', rec: parseClientEventRecord(m) } : { kind: 'request', ...parseRequestRecord(m) }),
+    parse: (m, topic) =>
+      topic === clientEvents
+        ? { kind: 'event', rec: parseClientEventRecord(m) }
+        : topic === logStreamEvents
+          ? { kind: 'stream', rec: parseLogStreamEventRecord(m) }
+          : { kind: 'request', ...parseRequestRecord(m) },
     handle: async (records, ctx) => {
       // The runner hands the same array to every retry of a batch: fold it once.
       let entries = folded.get(records);

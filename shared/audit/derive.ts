@@ -1,6 +1,7 @@
 import { diff, diffClientStates, REDACTED, toClientResponse, type Applied, type ClientEventRecord, type ClientEventType, type ClientState } from '../clients/index.js';
 import type { AuditEntry } from './entry.js';
 import { makeLogId } from './log-id.js';
+import { presentLogStream, type Applied as LogStreamApplied, type LogStreamEventRecord, type LogStreamEventType, type LogStreamState } from '../log-streams/index.js';
 import { describeOperation } from './operations.js';
 import { redactSecrets } from './redact.js';
 import type { RequestRecord } from './request-record.js';
@@ -80,9 +81,9 @@ export function entryFromClientEvent(rec: ClientEventRecord, applied: Applied): 
   };
 }
 
-const TYPE_OF_OUTCOME = { failure: 'fapi', secrets_read: 'mgmt_api_read', success: 'sapi' } as const satisfies Record<RequestRecord['outcome'], AuditEntry['type']>;
+const TYPE_OF_OUTCOME = { failure: 'fapi', secrets_read: 'mgmt_api_read' } as const satisfies Record<RequestRecord['outcome'], AuditEntry['type']>;
 
-/** A failure (fapi), secret-revealing read (mgmt_api_read) or success (sapi) entry from an audit.requests record. */
+/** A failure (fapi) or secret-revealing read (mgmt_api_read) entry from an audit.requests record. */
 export function entryFromRequestRecord(id: string, time: string, r: RequestRecord, targetName: string): AuditEntry {
   return {
     ...blank,
@@ -103,6 +104,49 @@ export function entryFromRequestRecord(id: string, time: string, r: RequestRecor
       request: { method: r.meta.method.toLowerCase(), path: r.meta.path, query: r.query, body: redactSecrets(r.body) },
       response: { statusCode: r.status, body: redactSecrets(r.response_body) },
       ...(r.accessed_secrets.length > 0 ? { accessedSecrets: r.accessed_secrets } : {}),
+    },
+  };
+}
+
+const STREAM_DESCRIPTION: Record<LogStreamEventType, string> = {
+  'log_stream.created': 'Create a log stream',
+  'log_stream.updated': 'Update a log stream',
+  'log_stream.suspended': 'Suspend a log stream',
+  'log_stream.deleted': 'Delete a log stream',
+};
+
+/**
+ * The sapi entry for an applied log-streams.events record, derived like a client's: from the
+ * event that took effect, so a change is in the trail exactly when it happened (the exporter's
+ * suspensions included). Sink secrets are sealed in the state and show only as REDACTED changes.
+ */
+export function entryFromLogStreamEvent(rec: LogStreamEventRecord, applied: LogStreamApplied): AuditEntry | undefined {
+  if (applied.verdict !== 'applied') return undefined;
+  const { event, meta } = rec;
+  const target = applied.after ?? applied.before;
+  const view = (s: LogStreamState | undefined) => (s && !s.deleted ? (s as unknown as Record<string, unknown>) : undefined);
+  const changes = diff(view(applied.before), view(applied.after)).map(({ path, ...c }) => ({ field: path, ...c }));
+  return {
+    ...blank,
+    log_id: makeLogId(Date.parse(rec.time), `log-streams.events:${rec.id}`),
+    date: new Date(rec.time).toISOString(),
+    type: 'sapi',
+    description: STREAM_DESCRIPTION[event.type],
+    client_id: meta.actorclient,
+    client_name: '',
+    user_id: meta.actor,
+    user_name: meta.actorname,
+    ip: meta.ip,
+    user_agent: meta.useragent,
+    target_client_id: '',
+    target_client_name: '',
+    scope: '',
+    details: {
+      request: { method: meta.method.toLowerCase(), path: meta.path, query: {}, body: redactSecrets(event.data) },
+      response: { statusCode: event.type === 'log_stream.deleted' ? 204 : 200, body: applied.after && !applied.after.deleted ? presentLogStream(applied.after) : undefined },
+      changes,
+      verdict: 'applied',
+      log_stream: { id: event.stream_id, name: target?.name ?? '' },
     },
   };
 }

@@ -14,5 +14,5 @@ export * from './query/index.js';
 export { redactSecrets, secretFieldsIn } from './redact.js';
 export { describeOperation, targetClientOf } from './operations.js';
 export { RequestRecordSchema, parseRequestRecord, toRequestRecord, type RequestRecord } from './request-record.js';
-export { entryFromClientEvent, entryFromRequestRecord } from './derive.js';
+export { entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord } from './derive.js';
 export { parseAuditLogRecord, toAuditLogRecord } from './log-record.js';

@@ -9,7 +9,7 @@ import { EventMetaSchema } from '../clients/envelope.js';
  * before they are written.
  */
 export const RequestRecordSchema = z.object({
-  outcome: z.enum(['failure', 'secrets_read', 'success']),
+  outcome: z.enum(['failure', 'secrets_read']),
   meta: EventMetaSchema,
   query: z.record(z.string(), z.unknown()),
   body: z.unknown().optional(),

@@ -22,6 +22,11 @@ export class LogStreamStore {
       .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /** Forgets a stream, so its partition can be folded again from a clean slate. */
+  delete(id: string): void {
+    this.states.delete(id);
+  }
+
   apply(rec: LogStreamEventRecord): Applied {
     const before = this.states.get(rec.event.stream_id);
     const { state, verdict } = apply(before, rec.event, rec.time);

@@ -11,7 +11,8 @@ import { buildApp } from '../../services/api/app.js';
 import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
 import { recordAuditRequests } from '../../services/api/audit-requests.js';
 import { createEventProducer } from '../../shared/kafka/index.js';
-import { entryFromRequestRecord, parseRequestRecord } from '../../shared/audit/index.js';
+import { entryFromLogStreamEvent, entryFromRequestRecord, parseRequestRecord } from '../../shared/audit/index.js';
+import { LogStreamStore, parseLogStreamEventRecord } from '../../shared/log-streams/index.js';
 import { eventually, testLog, useKafka, type TestKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
 import { auditEntries, publish, startTestExporter } from '../helpers/exporter.js';
@@ -142,13 +143,23 @@ describe('Log streams API over HTTP', () => {
     assert.deepEqual((await api.call('GET', '/api/v2/log-streams', { scope: 'read:log_streams' })).body, []);
     await ex.running(id, false);
 
-    // The audit trail: every change as sapi, every refusal as fapi, no token anywhere.
-    const audited = (await readAll(k, k.names.auditRequests)).map((m) => {
+    // The audit trail: every change as sapi (derived from the stream's own events, as the audit
+    // service does), every refusal as fapi (from audit.requests), no token anywhere.
+    const folded = new LogStreamStore();
+    const changes = (await readAll(k, k.names.logStreamEvents)).flatMap((m) => {
+      assert.ok(!m.value?.toString().includes('hec-e2e-token'), 'no token in log-streams.events');
+      const rec = parseLogStreamEventRecord(m);
+      const e = entryFromLogStreamEvent(rec, folded.apply(rec));
+      assert.ok(!e || !JSON.stringify(e).includes('hec-e2e-token'), 'no token in an audit entry');
+      return e ? [`${e.type} ${e.details.response.statusCode} ${e.description}`] : [];
+    });
+    const refusals = (await readAll(k, k.names.auditRequests)).map((m) => {
       assert.ok(!m.value?.toString().includes('hec-e2e-token'), 'no token in audit.requests');
       const r = parseRequestRecord(m);
       const e = entryFromRequestRecord(r.id, r.time, r.data, '');
       return `${e.type} ${e.details.response.statusCode} ${e.description}`;
     });
+    const audited = [...changes, ...refusals];
     assert.deepEqual(audited.sort(), [
       'fapi 400 Create a log stream', 'fapi 400 Create a log stream', 'fapi 400 Update a log stream', 'fapi 403 Create a log stream',
       'fapi 403 Delete a log stream', 'fapi 404 Update a log stream',

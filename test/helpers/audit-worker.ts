@@ -38,7 +38,7 @@ const consumer = await startAuditConsumer({
 });
 
 async function caughtUp(): Promise<boolean> {
-  for (const topic of [names.clientEvents, names.auditRequests]) {
+  for (const topic of [names.clientEvents, names.logStreamEvents, names.auditRequests]) {
     const ends = await admin.fetchTopicOffsets(topic);
     const [done] = await admin.fetchOffsets({ groupId: DEFAULT_AUDIT_GROUP, topics: [topic] });
     for (const end of ends) {

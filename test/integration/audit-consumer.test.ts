@@ -8,6 +8,7 @@ import { migrations } from '../../shared/migrations/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { decideCreate, decideUpdate, foldEvents, generateClientId, toClientEventRecord, type ClientEvent, type EventMeta } from '../../shared/clients/index.js';
 import { startAuditConsumer } from '../../services/audit/consumer.js';
+import { apply as applyStream, decideCreate as decideStream, decideDelete as decideStreamDelete, generateLogStreamId, toLogStreamEventRecord } from '../../shared/log-streams/index.js';
 import { eventually, testLog, useKafka } from '../helpers/kafka.js';
 
 const meta: EventMeta = { actor: 'auth0|a', actorclient: 'app', actorname: 'A', requestid: 'r', ip: '127.0.0.1', useragent: 'ua', method: 'PATCH', path: '/api/v2/clients/x' };
@@ -68,5 +69,24 @@ describe('audit consumer', () => {
     assert.ok(failures >= 3, 'the insert failed while ClickHouse was down');
     assert.equal(rows.length, expected);
     assert.equal(new Set(rows.map((r) => r.log_id)).size, expected);
+  });
+
+  it('turns applied log-stream events into sapi entries, sink secrets redacted', async (t) => {
+    const k = await useKafka(t);
+    const box = createSecretBox(Buffer.alloc(32, 2));
+    const created = decideStream({ name: 'to splunk', type: 'splunk', sink: { splunkDomain: 'splunk.example.com', splunkPort: '8088', splunkToken: 'plain-hec-token-42', splunkSecure: true } } as never, { id: generateLogStreamId(), box, now: new Date() });
+    const { state } = applyStream(undefined, created, new Date().toISOString());
+    const deleted = decideStreamDelete(state);
+    for (const e of [created, deleted, deleted /* stale repeat: a conflict, no entry */]) {
+      await k.producer.send(k.names.logStreamEvents, toLogStreamEventRecord(e, { ...meta, method: 'POST', path: '/api/v2/log-streams' }).record);
+    }
+    const consumer = await startAuditConsumer({ kafka: k.kafka, admin: k.admin, ch, names: k.names, producer: k.producer, log: testLog, groupId: k.unique('audit-streams'), fetch: { maxWaitMs: 50 } });
+    t.after(() => consumer.stop());
+    const rows = await eventually(async () => {
+      const r = await (await ch.client.query({ query: "SELECT description, details FROM audit_log FINAL WHERE description LIKE '%log stream%' ORDER BY date", format: 'JSONEachRow' })).json<{ description: string; details: string }>();
+      return r.length >= 2 ? r : undefined;
+    }, 30_000, 'two log stream entries');
+    assert.deepEqual(rows.map((r) => r.description), ['Create a log stream', 'Delete a log stream']);
+    assert.ok(!JSON.stringify(rows).includes('plain-hec-token-42'), 'the sink token is not in the trail');
   });
 });

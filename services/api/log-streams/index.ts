@@ -13,7 +13,6 @@ import {
 } from '../../../shared/log-streams/index.js';
 import { createLogStreamCommands } from './commands.js';
 import { logStreamRoutes } from './routes.js';
-import { successRecorder } from './audit.js';
 
 export interface LogStreamsFeatureDeps {
   config: Config;
@@ -85,6 +84,6 @@ export async function startLogStreamsFeature(
   return {
     projection,
     readiness: { log_streams_projection: () => projection.catchUp(1500) },
-    feature: (app) => logStreamRoutes(app, { commands, projection, health, lagOf, policy, recordSuccess: successRecorder({ producer, topic: names.auditRequests }) }),
+    feature: (app) => logStreamRoutes(app, { commands, projection, health, lagOf, policy }),
   };
 }

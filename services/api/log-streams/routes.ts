@@ -10,7 +10,6 @@ import {
 import type { EndpointPolicy } from '../../../shared/sinks/index.js';
 import { requestMeta } from '../request-meta.js';
 import type { LogStreamCommands } from './commands.js';
-import type { RecordSuccess } from './audit.js';
 
 const ErrorSchema = z.object({ statusCode: z.number(), error: z.string(), message: z.string(), errorCode: z.string().optional() });
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
@@ -47,7 +46,6 @@ export interface LogStreamRoutesDeps {
   /** Entries behind, from Kafka; null when Kafka cannot say right now. */
   lagOf: (streamId: string, startFrom: StoredStartFrom) => Promise<number | null>;
   policy: EndpointPolicy;
-  recordSuccess: RecordSuccess;
   readTimeoutMs?: number;
 }
 
@@ -71,9 +69,7 @@ export async function logStreamRoutes(app: FastifyInstance, deps: LogStreamRoute
       requireAnyScope(principalOf(req), ['create:log_streams']);
       await projection.catchUp(readTimeoutMs);
       // Auth0 answers a create with 200, not 201.
-      const created = presentLogStream(await commands.create(req.body, requestMeta(req)));
-      await deps.recordSuccess(req, 200, created);
-      return created;
+      return presentLogStream(await commands.create(req.body, requestMeta(req)));
     },
   );
 
@@ -94,9 +90,7 @@ export async function logStreamRoutes(app: FastifyInstance, deps: LogStreamRoute
     async (req) => {
       requireAnyScope(principalOf(req), ['update:log_streams']);
       await projection.catchUp(readTimeoutMs);
-      const updated = presentLogStream(await commands.update(req.params.id, req.body, requestMeta(req)));
-      await deps.recordSuccess(req, 200, updated);
-      return updated;
+      return presentLogStream(await commands.update(req.params.id, req.body, requestMeta(req)));
     },
   );
 
@@ -104,7 +98,6 @@ export async function logStreamRoutes(app: FastifyInstance, deps: LogStreamRoute
     requireAnyScope(principalOf(req), ['delete:log_streams']);
     await projection.catchUp(readTimeoutMs);
     await commands.remove(req.params.id, requestMeta(req));
-    await deps.recordSuccess(req, 204, undefined);
     return reply.code(204).send(null);
   });
 
