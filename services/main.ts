@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       log,
       https: await loadTls(config),
       verify: await verifierFromConfig(config),
+      rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND,
       features: [api?.feature, logStreams?.feature, audit?.feature].filter((f) => f !== undefined),
       readiness: {
         ...api?.readiness,

@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-api-'));
     const apiPort = 20000 + Math.floor(Math.random() * 20000);
     const api = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
-      env: { ...env, ROLES: 'api', DATA_DIR: dataDir, PORT: String(apiPort), KAFKA_TOPIC_PREFIX: `bench-${randomUUID().slice(0, 8)}.` },
+      env: { ...env, ROLES: 'api', RATE_LIMIT_PER_SECOND: '0', DATA_DIR: dataDir, PORT: String(apiPort), KAFKA_TOPIC_PREFIX: `bench-${randomUUID().slice(0, 8)}.` },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     children.push(api);

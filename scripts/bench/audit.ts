@@ -71,7 +71,7 @@ async function freshness(brokers: string[]): Promise<{ p50: number; p99: number;
   const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-fresh-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
-    env: { ...process.env, ROLES: 'api,audit', KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `fresh-${randomUUID().slice(0, 8)}.`, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
+    env: { ...process.env, ROLES: 'api,audit', RATE_LIMIT_PER_SECOND: '0', KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `fresh-${randomUUID().slice(0, 8)}.`, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   try {

@@ -5,6 +5,7 @@ import type { Check } from '../../shared/health/index.js';
 import { healthRoutes } from './routes/health.js';
 import { auth0ValidatorCompiler, errorHandler, notFoundHandler } from './errors.js';
 import { registerDocs } from './docs.js';
+import { registerRateLimit } from './rate-limit.js';
 import { authenticateManagementApi, type VerifyToken } from '../../shared/auth/index.js';
 
 export interface AppOptions {
@@ -13,6 +14,8 @@ export interface AppOptions {
   https?: { cert: Buffer; key: Buffer };
   /** Verifies the Bearer token of every /api/v2 request; without it the app serves only health. */
   verify?: VerifyToken;
+  /** Management API requests per second per caller; 0 or absent: no limit. */
+  rateLimitPerSecond?: number;
   /** Registers feature routes (clients, logs, log streams) onto the app. */
   features?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -46,6 +49,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { readiness: opts.readiness });
   await registerDocs(app);
   if (opts.verify) authenticateManagementApi(app, opts.verify);
+  await registerRateLimit(app, opts.rateLimitPerSecond ?? 0);
   for (const feature of opts.features ?? []) await feature(app);
   return app;
 }

@@ -43,6 +43,8 @@ export const ConfigSchema = z.object({
   AUTH_SIGNING_SECRET: z.string().min(32).optional().describe('HS256 secret for local tokens; unset = generated into DATA_DIR'),
   SECRETS_KEY: z.string().regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'must be 32 bytes, base64').optional().describe('AES-256-GCM key (base64, 32 bytes) sealing client secrets; unset = generated into DATA_DIR'),
 
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(1000).describe('Management API requests per second per caller (token azp, else IP) and instance; 0 disables. Excess gets 429 with Retry-After'),
+
   AUDIT_BATCH_MIN_BYTES: z.coerce.number().int().min(1).default(65536).describe('Audit batches flush once this many bytes of records wait (size trigger)'),
   AUDIT_BATCH_MAX_MS: z.coerce.number().int().min(1).default(200).describe('…or once the oldest waited this long (age trigger)'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30).describe('Audit rows older than this are dropped by TTL'),

@@ -41,7 +41,7 @@ export async function startTestApi(t: TestContext, k: TestKafka, opts: { dataDir
   // Registered first: a start-up that fails half-way must still close what it opened.
   t.after(() => shutdown.shutdown('test done'));
   const api = await startApiRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown });
-  const app = await buildApp({ log, verify: await verifierFromConfig(config), features: [api.feature], readiness: api.readiness });
+  const app = await buildApp({ log, verify: await verifierFromConfig(config), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature], readiness: api.readiness });
   shutdown.add('app', () => app.close());
   await app.ready();
   const secret = await resolveSigningSecret(config);
