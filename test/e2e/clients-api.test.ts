@@ -1,22 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KafkaMessage } from 'kafkajs';
-import { eventually, useKafka, type TestKafka } from '../helpers/kafka.js';
+import { readTopic, useKafka } from '../helpers/kafka.js';
 import { newDataDir, startTestApi, type TestApi } from '../helpers/api.js';
-
-async function readTopic(k: TestKafka, topic: string, atLeast: number): Promise<KafkaMessage[]> {
-  const seen: KafkaMessage[] = [];
-  const consumer = k.kafka.consumer({ groupId: k.unique(`reader-${Math.random()}`) });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) });
-  try {
-    await eventually(() => (seen.length >= atLeast ? true : undefined), 20_000, `${atLeast} records on ${topic}`);
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}
 
 async function create(api: TestApi, body: Record<string, unknown> = { name: 'App' }) {
   const res = await api.call('POST', '/api/v2/clients', { body });
@@ -154,7 +139,7 @@ describe('Clients API over HTTP on a real broker', () => {
     const summary = await api.call('GET', `/api/v2/clients/${c.client_id}`, { scope: 'read:client_summary' });
     assert.deepEqual(Object.keys(summary.body).sort(), ['app_type', 'client_id', 'name'].filter((f) => f in summary.body).sort());
 
-    const records = await readTopic(k, k.names.clientEvents, 3);
+    const records = await readTopic(k, k.names.clientEvents, { atLeast: 3 });
     const everything = records.map((m) => `${m.key} ${m.value} ${JSON.stringify(m.headers)}`).join('\n') + api.logs.join('\n');
     for (const secret of [c.client_secret, custom, rotated, 'PUBLIC-KEY-MATERIAL']) {
       assert.ok(!everything.includes(secret), `secret ${secret.slice(0, 6)}… leaked into Kafka or logs`);

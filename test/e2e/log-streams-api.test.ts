@@ -3,7 +3,6 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import type { KafkaMessage } from 'kafkajs';
 import { loadConfig } from '../../shared/config/index.js';
 import { createShutdown } from '../../shared/lifecycle/index.js';
 import { resolveSigningSecret, SCOPES, verifierFromConfig } from '../../shared/auth/index.js';
@@ -13,7 +12,7 @@ import { recordAuditRequests } from '../../services/api/audit-requests.js';
 import { createEventProducer } from '../../shared/kafka/index.js';
 import { entryFromLogStreamEvent, entryFromRequestRecord, parseRequestRecord } from '../../shared/audit/index.js';
 import { LogStreamStore, parseLogStreamEventRecord } from '../../shared/log-streams/index.js';
-import { eventually, testLog, useKafka, type TestKafka } from '../helpers/kafka.js';
+import { eventually, readTopic, testLog, useKafka, type TestKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
 import { auditEntries, publish, startTestExporter } from '../helpers/exporter.js';
 import { startSplunkReceiver } from '../helpers/receivers/index.js';
@@ -51,21 +50,6 @@ async function startApi(t: TestContext, k: TestKafka, dataDir: string) {
       return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
     },
   };
-}
-
-async function readAll(k: TestKafka, topic: string): Promise<KafkaMessage[]> {
-  const end = (await k.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  const seen: KafkaMessage[] = [];
-  const consumer = k.kafka.consumer({ groupId: k.unique(`reader-${Math.random()}`) });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) });
-  try {
-    await eventually(() => (seen.length >= end ? true : undefined), 20_000, `all of ${topic}`);
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
 }
 
 describe('Log streams API over HTTP', () => {
@@ -130,7 +114,7 @@ describe('Log streams API over HTTP', () => {
     await eventually(() => (queued.every((log) => splunk.acceptedIds().has(log)) ? true : undefined), 20_000, 'queued entries at Splunk');
     await eventually(async () => ((await api.call('GET', `/api/v2/log-streams/${id}/health`, { scope: 'read:log_streams' })).body.lag === 0 ? true : undefined), 20_000, 'lag back to 0');
 
-    const events = await readAll(k, k.names.logStreamEvents);
+    const events = await readTopic(k, k.names.logStreamEvents);
     assert.ok(events.length >= 4);
     for (const m of events) assert.ok(!m.value?.toString().includes('hec-e2e-token'), 'the token is sealed on Kafka');
 
@@ -146,14 +130,14 @@ describe('Log streams API over HTTP', () => {
     // The audit trail: every change as sapi (derived from the stream's own events, as the audit
     // service does), every refusal as fapi (from audit.requests), no token anywhere.
     const folded = new LogStreamStore();
-    const changes = (await readAll(k, k.names.logStreamEvents)).flatMap((m) => {
+    const changes = (await readTopic(k, k.names.logStreamEvents)).flatMap((m) => {
       assert.ok(!m.value?.toString().includes('hec-e2e-token'), 'no token in log-streams.events');
       const rec = parseLogStreamEventRecord(m);
       const e = entryFromLogStreamEvent(rec, folded.apply(rec));
       assert.ok(!e || !JSON.stringify(e).includes('hec-e2e-token'), 'no token in an audit entry');
       return e ? [`${e.type} ${e.details.response.statusCode} ${e.description}`] : [];
     });
-    const refusals = (await readAll(k, k.names.auditRequests)).map((m) => {
+    const refusals = (await readTopic(k, k.names.auditRequests)).map((m) => {
       assert.ok(!m.value?.toString().includes('hec-e2e-token'), 'no token in audit.requests');
       const r = parseRequestRecord(m);
       const e = entryFromRequestRecord(r.id, r.time, r.data, '');

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KafkaMessage } from 'kafkajs';
-import { eventually, useKafka } from '../helpers/kafka.js';
+import { readTopic, useKafka } from '../helpers/kafka.js';
 import { newDataDir, startTestApi } from '../helpers/api.js';
 import { entryFromRequestRecord, parseRequestRecord } from '../../shared/audit/index.js';
 
@@ -28,12 +27,9 @@ test('over its rate limit a caller gets Auth0\'s 429 with Retry-After, and the r
   const other = await api.call('POST', '/api/v2/clients', { token: await api.token('create:clients', { azp: 'other-app' }), body: { name: 'other' } });
   assert.equal(other.status, 201);
 
-  const records: KafkaMessage[] = [];
-  const consumer = k.kafka.consumer({ groupId: k.unique('rl') });
-  await consumer.connect();
-  await consumer.subscribe({ topic: k.names.auditRequests, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void records.push(message) });
-  t.after(() => consumer.disconnect());
-  const entries = await eventually(() => (records.length >= 2 ? records.map((m) => { const r = parseRequestRecord(m); return entryFromRequestRecord(r.id, r.time, r.data, ''); }) : undefined), 20_000, 'two audited refusals');
+  const entries = (await readTopic(k, k.names.auditRequests, { atLeast: 2 })).map((m) => {
+    const r = parseRequestRecord(m);
+    return entryFromRequestRecord(r.id, r.time, r.data, '');
+  });
   assert.deepEqual(entries.map((e) => `${e.type} ${e.details.response.statusCode} ${e.description}`), ['fapi 429 Create a client', 'fapi 429 Create a client']);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { createKafka, createEventProducer, ensureTopics, topicNames, topicSpecs, type EventProducer, type TopicNames } from '../../shared/kafka/index.js';
 import { createLogger } from '../../shared/log/index.js';
 
@@ -52,4 +52,25 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * Every record of a topic from the start (read_committed, kafkajs' default): at least `atLeast`
+ * of them, or all up to the end offsets when not given. `settleMs` keeps reading a little longer,
+ * so a duplicate that would follow is seen too.
+ */
+export async function readTopic(k: TestKafka, topic: string, opts: { atLeast?: number; settleMs?: number } = {}): Promise<KafkaMessage[]> {
+  const atLeast = opts.atLeast ?? (await k.admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  const seen: KafkaMessage[] = [];
+  const consumer = k.kafka.consumer({ groupId: k.unique(`reader-${randomUUID().slice(0, 8)}`) });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) });
+  try {
+    await eventually(() => (seen.length >= atLeast ? true : undefined), 30_000, `${atLeast} records on ${topic}`);
+    if (opts.settleMs) await new Promise((r) => setTimeout(r, opts.settleMs));
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
 }

@@ -8,11 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { KafkaMessage } from 'kafkajs';
 import { parseAuditLogRecord } from '../../shared/audit/index.js';
 import { DLQ_HEADERS } from '../../shared/kafka/index.js';
 import { exporterGroupId } from '../../shared/log-streams/index.js';
-import { eventually, useKafka, type TestKafka } from '../helpers/kafka.js';
+import { eventually, readTopic, useKafka } from '../helpers/kafka.js';
 import { auditEntries, publish, startTestExporter } from '../helpers/exporter.js';
 import {
   startDatadogReceiver, startHttpReceiver, startSplunkReceiver, startSumoReceiver, type FailureStep, type Receiver,
@@ -44,20 +43,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function readTopic(k: TestKafka, topic: string, atLeast: number): Promise<KafkaMessage[]> {
-  const seen: KafkaMessage[] = [];
-  const consumer = k.kafka.consumer({ groupId: k.unique(`reader-${Math.random()}`) });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) });
-  try {
-    await eventually(() => (seen.length >= atLeast ? true : undefined), 20_000, `${atLeast} records on ${topic}`);
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
 }
 
 describe('exporter', () => {
@@ -118,7 +103,7 @@ describe('exporter', () => {
     http.failNext([{ status: 400, body: '{"error":"field x is not allowed"}' }]);
     const [poison] = await publish(k, auditEntries(1));
 
-    const [dead] = await readTopic(k, k.names.logStreamDeadLetters, 1);
+    const [dead] = await readTopic(k, k.names.logStreamDeadLetters, { atLeast: 1 });
     assert.ok(dead);
     assert.equal(parseAuditLogRecord(dead).log_id, poison, 'the original record, untouched');
     const header = (name: string) => dead.headers?.[name]?.toString();
