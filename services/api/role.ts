@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { Shutdown } from '../../shared/lifecycle/index.js';
-import { createEventProducer, instanceGroupId, startConsumerRunner, type TopicNames } from '../../shared/kafka/index.js';
+import { createEventProducer, startProjectionRunner, type TopicNames } from '../../shared/kafka/index.js';
 import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../shared/auth/index.js';
@@ -35,17 +35,16 @@ export async function startApiRole(
   shutdown.add('api producer', () => producer.disconnect());
 
   const projection = new ClientProjection(admin, names.clientEvents);
-  const runner = await startConsumerRunner({
+  const runner = await startProjectionRunner({
     kafka,
-    groupId: instanceGroupId(config.KAFKA_TOPIC_PREFIX, 'api'),
-    topics: [names.clientEvents],
-    fromBeginning: true,
-    parse: (m) => parseClientEventRecord(m),
-    handle: projection.handle,
+    projection,
+    topic: names.clientEvents,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    name: 'api',
+    parse: parseClientEventRecord,
     deadLetter: { topic: names.deadLetters, producer },
     log: log.child({ component: 'api-projection' }),
-    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS,
-    fetch: { maxWaitMs: 50 },
+    partitions: config.KAFKA_PARTITIONS,
   });
   shutdown.add('api projection', () => runner.stop());
   const commands = createClientCommands({ projection, producer, topic: names.clientEvents, box, log });

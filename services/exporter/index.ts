@@ -2,7 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { Shutdown } from '../../shared/lifecycle/index.js';
-import { createEventProducer, instanceGroupId, startConsumerRunner, type TopicNames } from '../../shared/kafka/index.js';
+import { createEventProducer, startProjectionRunner, type TopicNames } from '../../shared/kafka/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../shared/auth/index.js';
 import { createDecideAndAppend, LogStreamProjection, parseLogStreamEventRecord } from '../../shared/log-streams/index.js';
@@ -73,17 +73,16 @@ export async function startExporterRole(deps: ExporterRoleDeps): Promise<Exporte
     context: { ...options.context, allowInsecureLoopback: config.LOG_STREAMS_ALLOW_INSECURE_LOOPBACK },
   });
 
-  const definitions = await startConsumerRunner({
+  const definitions = await startProjectionRunner({
     kafka,
-    groupId: instanceGroupId(config.KAFKA_TOPIC_PREFIX, 'exporter'),
-    topics: [names.logStreamEvents],
-    fromBeginning: true,
-    parse: (m) => parseLogStreamEventRecord(m),
-    handle: projection.handle,
+    projection,
+    topic: names.logStreamEvents,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    name: 'exporter',
+    parse: parseLogStreamEventRecord,
     deadLetter: { topic: names.deadLetters, producer },
     log: log.child({ component: 'log-stream-definitions' }),
-    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS,
-    fetch: { maxWaitMs: 50 },
+    partitions: config.KAFKA_PARTITIONS,
   });
 
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,8 @@
-import type { Admin } from 'kafkajs';
-import type { ConsumedRecord } from './consumer-runner.js';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../log/index.js';
+import { startConsumerRunner, type ConsumedRecord, type ConsumerRunner } from './consumer-runner.js';
+import { instanceGroupId } from './instance-group.js';
+import type { EventProducer } from './producer.js';
 import { withKafkaRetry } from './admin-retry.js';
 
 type Offsets = Array<{ partition: number; high: string }>;
@@ -106,4 +109,33 @@ export abstract class TopicProjection<R extends { id: string }, A> {
     this.queuedFetch = next;
     return next;
   }
+}
+
+/**
+ * Runs a TopicProjection on a group of this process alone (every instance reads every
+ * partition), from the beginning, with a short fetch wait: commands block on it.
+ */
+export function startProjectionRunner<R extends { id: string }>(opts: {
+  kafka: Kafka;
+  projection: { handle: (records: ConsumedRecord<R>[]) => Promise<void> };
+  topic: string;
+  topicPrefix: string;
+  name: string;
+  parse: (message: KafkaMessage) => R;
+  deadLetter: { topic: string; producer: EventProducer };
+  log: Logger;
+  partitions: number;
+}): Promise<ConsumerRunner> {
+  return startConsumerRunner({
+    kafka: opts.kafka,
+    groupId: instanceGroupId(opts.topicPrefix, opts.name),
+    topics: [opts.topic],
+    fromBeginning: true,
+    parse: (m) => opts.parse(m),
+    handle: opts.projection.handle,
+    deadLetter: opts.deadLetter,
+    log: opts.log,
+    partitionsConsumedConcurrently: opts.partitions,
+    fetch: { maxWaitMs: 50 },
+  });
 }
