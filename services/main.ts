@@ -4,13 +4,12 @@
  * With ROLES=api (or projector, audit, exporter) the same entry point runs one role against
  * shared infrastructure, which is how docker-compose.yml deploys it.
  */
-import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../shared/config/index.js';
 import { createLogger, type Logger } from '../shared/log/index.js';
 import { createShutdown, type Shutdown } from '../shared/lifecycle/index.js';
 import { createEventProducer, createKafka, ensureTopics, topicNames, topicSpecs } from '../shared/kafka/index.js';
-import { startLocalBroker } from '../shared/kafka/local-broker.js';
-import { createClickHouse, migrate } from '../shared/clickhouse/index.js';
+import { brokersFromConfig } from '../shared/kafka/brokers-from-config.js';
+import { clickhouseOptions, createClickHouse, migrate } from '../shared/clickhouse/index.js';
 import { migrations } from '../shared/migrations/index.js';
 import { buildApp } from './api/app.js';
 import { loadTls } from './api/server.js';
@@ -22,16 +21,8 @@ import { startExporterRole } from './exporter/index.js';
 import { verifierFromConfig } from '../shared/auth/index.js';
 
 async function startKafka(config: Config, log: Logger, shutdown: Shutdown) {
-  let brokers = config.KAFKA_BROKERS;
-  if (!brokers) {
-    const broker = await startLocalBroker({
-      port: config.KAFKA_PORT,
-      dataDir: join(resolve(config.DATA_DIR), 'kafka'),
-      log: (line) => log.info({ component: 'local-kafka' }, line),
-    });
-    shutdown.add('local kafka broker', () => broker.stop());
-    brokers = broker.brokers;
-  }
+  const { brokers, stop } = await brokersFromConfig(config, log);
+  shutdown.add('local kafka broker', stop);
   const kafka = createKafka({ brokers, clientId: config.KAFKA_CLIENT_ID, log });
   const admin = kafka.admin();
   await admin.connect();
@@ -42,13 +33,7 @@ async function startKafka(config: Config, log: Logger, shutdown: Shutdown) {
 }
 
 async function startClickHouse(config: Config, log: Logger, shutdown: Shutdown) {
-  const ch = await createClickHouse({
-    url: config.CLICKHOUSE_URL,
-    username: config.CLICKHOUSE_USER,
-    password: config.CLICKHOUSE_PASSWORD,
-    database: config.CLICKHOUSE_DATABASE,
-    dataPath: join(resolve(config.DATA_DIR), 'chdb'),
-  });
+  const ch = await createClickHouse(clickhouseOptions(config));
   shutdown.add('clickhouse', () => ch.close());
   await migrate(ch, migrations, log);
   log.info({ mode: ch.mode, database: ch.database }, 'clickhouse ready');

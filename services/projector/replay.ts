@@ -4,12 +4,12 @@
  * broker (reused when one is running, else started from DATA_DIR and stopped again).
  * Failures print one line on stderr and exit 1; LOG_LEVEL=debug also logs the error in full.
  */
-import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/log/index.js';
 import { createKafka, topicNames } from '../../shared/kafka/index.js';
-import { isKafka, startLocalBroker } from '../../shared/kafka/local-broker.js';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { isKafka } from '../../shared/kafka/local-broker.js';
+import { brokersFromConfig } from '../../shared/kafka/brokers-from-config.js';
+import { clickhouseOptions, createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { migrations } from '../../shared/migrations/index.js';
 import { embeddedFolderOwner } from './embedded-lock.js';
 import { replayProjection, type ReplayResult } from './replay-projection.js';
@@ -41,7 +41,8 @@ async function main(): Promise<number> {
   // stdout carries only the summary line and a failure is one line on stderr; the logs (kafkajs
   // reports every connection retry as an error) go to stderr only when LOG_LEVEL is set.
   const log = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'silent', name: 'apptrail-replay', destination: process.stderr });
-  const dataPath = join(resolve(config.DATA_DIR), 'chdb');
+  const chOptions = clickhouseOptions(config);
+  const { dataPath } = chOptions;
   const embedded = !config.CLICKHOUSE_URL;
   // Checked before anything starts: the folder lock is the common case (npm start still running).
   const owner = embedded ? embeddedFolderOwner(dataPath) : undefined;
@@ -49,29 +50,16 @@ async function main(): Promise<number> {
 
   const cleanup: Array<() => Promise<void>> = [];
   try {
-    let brokers = config.KAFKA_BROKERS;
-    if (!brokers) {
-      const broker = await startLocalBroker({
-        port: config.KAFKA_PORT,
-        dataDir: join(resolve(config.DATA_DIR), 'kafka'),
-        log: (line) => log.info({ component: 'local-kafka' }, line),
-      });
-      cleanup.push(() => broker.stop());
-      brokers = broker.brokers;
-    } else if (!(await isKafka(brokers))) {
+    if (config.KAFKA_BROKERS && !(await isKafka(config.KAFKA_BROKERS))) {
       // One quick probe instead of kafkajs' half a minute of retries.
-      return fail(`cannot reach Kafka at ${brokers.join(',')} (KAFKA_BROKERS): start it (\`npm start\` or \`npm run kafka:start\`) or fix KAFKA_BROKERS`);
+      return fail(`cannot reach Kafka at ${config.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS): start it (\`npm start\` or \`npm run kafka:start\`) or fix KAFKA_BROKERS`);
     }
+    const { brokers, stop } = await brokersFromConfig(config, log);
+    cleanup.push(stop);
 
     let ch: ClickHouseHandle;
     try {
-      ch = await createClickHouse({
-        url: config.CLICKHOUSE_URL,
-        username: config.CLICKHOUSE_USER,
-        password: config.CLICKHOUSE_PASSWORD,
-        database: config.CLICKHOUSE_DATABASE,
-        dataPath,
-      });
+      ch = await createClickHouse(chOptions);
     } catch (err) {
       // Taken between our check and the open.
       const taker = embedded ? embeddedFolderOwner(dataPath) : undefined;
