@@ -1,5 +1,5 @@
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { AUDIT_TABLE, logIdTimeMs, type AuditEntry } from '../../shared/audit/index.js';
+import { assertLogIdMatchesDate, AUDIT_TABLE, type AuditEntry } from '../../shared/audit/index.js';
 
 /**
  * One insert per batch. A redelivered batch inserts the same rows again; the table is a
@@ -12,10 +12,7 @@ import { AUDIT_TABLE, logIdTimeMs, type AuditEntry } from '../../shared/audit/in
  */
 export async function insertEntries(ch: Pick<ClickHouseHandle, 'client'>, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  for (const e of entries) {
-    // Checkpoint paging relies on it (see shared/audit/table.ts).
-    if (logIdTimeMs(e.log_id) !== Date.parse(e.date)) throw new Error(`Audit entry ${e.log_id}: log_id does not encode its date ${e.date}`);
-  }
+  for (const e of entries) assertLogIdMatchesDate(e);
   await ch.client.insert({
     table: AUDIT_TABLE,
     values: entries,

@@ -8,7 +8,7 @@ export {
   type SearchableField, type StringField,
 } from './fields.js';
 export { LOG_ID_LENGTH, LOG_ID_PATTERN, logIdTimeMs, makeLogId } from './log-id.js';
-export { fromAuditRow, toAuditRow, type AuditRow, type LogObject } from './row.js';
+export { assertLogIdMatchesDate, fromAuditRow, type LogObject } from './row.js';
 export { AUDIT_TABLE, MAX_RETENTION_DAYS, applyRetention, auditMigrations, currentRetentionDays } from './table.js';
 export * from './query/index.js';
 export { redactSecrets, secretFieldsIn } from './redact.js';

@@ -4,9 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { insertEntries } from '../../services/audit/writer.js';
 import {
   AuditEntrySchema, LogQueryError, applyRetention, auditMigrations, buildLogGet, buildLogsCount, buildLogsSelect,
-  currentRetentionDays, fromAuditRow, makeLogId, toAuditRow, type AuditEntry, type BuiltQuery, type LogsSelectOptions,
+  currentRetentionDays, fromAuditRow, makeLogId, type AuditEntry, type BuiltQuery, type LogsSelectOptions,
 } from '../../shared/audit/index.js';
 
 // One chDB data folder for the whole file (chDB binds one per process); tests run in order.
@@ -26,7 +27,8 @@ async function scalar(query: string): Promise<number> {
 }
 
 async function insert(entries: AuditEntry[]): Promise<void> {
-  await h.client.insert({ table: 'audit_log', values: entries.map(toAuditRow), format: 'JSONEachRow' });
+  // The production writer: what the queries read is exactly what services/audit stores.
+  await insertEntries(h, entries);
 }
 
 //// Synthetic entries
