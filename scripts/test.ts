@@ -1,4 +1,4 @@
-// Test runner: `tsx scripts/test.ts [subfolder of test/] [extra node --test flags]`.
+// Test runner: `tsx scripts/test.ts [subfolder or file under test/] [extra node --test flags]`.
 // Runs test/**/*.test.ts with node:test. Tests outside test/unit get a real Kafka broker: the one in
 // KAFKA_BROKERS, or else a local broker on KAFKA_PORT (default 9092) that is started (or reused)
 // here and stopped afterwards if this run started it. Nothing is skipped for lack of Docker.
@@ -28,7 +28,9 @@ function findTests(dir: string): string[] {
     .sort();
 }
 
-const files = statSync(root, { throwIfNoEntry: false })?.isDirectory() ? findTests(root) : [];
+// A folder runs every test under it; a single file (`tsx scripts/test.ts integration/x.test.ts`) runs alone.
+const rootStat = statSync(root, { throwIfNoEntry: false });
+const files = rootStat?.isDirectory() ? findTests(root) : rootStat?.isFile() && root.endsWith('.test.ts') ? [root] : [];
 if (files.length === 0) {
   console.log(`test: no *.test.ts files under ${relative(repoRoot, root) || '.'}`);
   process.exit(0);
