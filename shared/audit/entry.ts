@@ -17,11 +17,13 @@ export const AuditDetailsSchema = z.looseObject({
     method: z.string(),
     path: z.string(),
     query: z.record(z.string(), z.unknown()),
-    body: z.unknown(),
+    // Optional: JSON drops undefined keys, and deletes, rotations, reads and refusals carry no
+    // body. An entry must survive its own serialisation (audit.log, sinks) unchanged.
+    body: z.unknown().optional(),
   }),
   response: z.object({
     statusCode: z.int().min(100).max(599),
-    body: z.unknown(),
+    body: z.unknown().optional(),
   }),
   /** Names of the secrets the caller was shown (Auth0's `mgmt_api_read`) or that changed. */
   accessedSecrets: z.array(z.string()).optional(),
