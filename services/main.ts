@@ -7,7 +7,7 @@
 import { loadConfig, type Config } from '../shared/config/index.js';
 import { createLogger, type Logger } from '../shared/log/index.js';
 import { createShutdown, type Shutdown } from '../shared/lifecycle/index.js';
-import { createEventProducer, createKafka, ensureTopics, topicNames, topicSpecs } from '../shared/kafka/index.js';
+import { createEventProducer, createKafka, ensureTopics, processConsumerStatus, topicNames, topicSpecs } from '../shared/kafka/index.js';
 import { brokersFromConfig } from '../shared/kafka/brokers-from-config.js';
 import { clickhouseOptions, createClickHouse, migrate } from '../shared/clickhouse/index.js';
 import { migrations } from '../shared/migrations/index.js';
@@ -68,6 +68,8 @@ async function main(): Promise<void> {
         ...api?.readiness,
         ...logStreams?.readiness,
         kafka: async () => void (await kafka.admin.describeCluster()),
+        // A partition halted at a record this build must not skip, or past its dead-letter limit.
+        consumers: processConsumerStatus.check,
         clickhouse: async () => {
           if (!(await ch.ping())) throw new Error('ping failed');
         },

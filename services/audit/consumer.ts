@@ -1,9 +1,19 @@
 import { CompressionTypes, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { ClientStateStore, parseClientEventRecord, type ClientEventRecord } from '../../shared/clients/index.js';
-import { entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord, parseRequestRecord, toAuditLogRecord, type AuditEntry, type RequestRecord } from '../../shared/audit/index.js';
-import { LogStreamStore, parseLogStreamEventRecord, type LogStreamEventRecord } from '../../shared/log-streams/index.js';
-import { chunkByBytes, MAX_REQUEST_BYTES, messageBytes, startConsumerRunner, withKafkaRetry, type ConsumedRecord, type EventProducer, type TopicNames } from '../../shared/kafka/index.js';
+import { parseClientEventRecord, type ClientEventRecord, type ClientState } from '../../shared/clients/index.js';
+import { apply as applyClientEvent } from '../../shared/clients/fold.js';
+import {
+  AuditEntrySchema, degradeEntry, describeOperation, entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord, makeLogId, parseRequestRecord,
+  toAuditLogRecord, type AuditEntry, type DegradableEntry, type RequestRecord,
+} from '../../shared/audit/index.js';
+import { parseLogStreamEventRecord, type LogStreamEventRecord, type LogStreamState } from '../../shared/log-streams/index.js';
+import { apply as applyLogStreamEvent } from '../../shared/log-streams/fold.js';
+import { PoisonRecordError } from '../../shared/events/index.js';
+import { StagedMap } from '../../shared/fold/staged-map.js';
+import {
+  chunkByBytes, failureSignature, MAX_REQUEST_BYTES, messageBytes, startConsumerRunner, withKafkaRetry, type BatchContext, type ConsumedRecord, type EventProducer,
+  type TopicNames,
+} from '../../shared/kafka/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import { insertEntries } from './writer.js';
 
@@ -33,27 +43,34 @@ export interface AuditConsumerOptions {
  * services/audit: one entry per admin action, written to ClickHouse and published to audit.log.
  *
  * - Success entries need each event's verdict and the state before it, so this consumer folds
- *   clients.events and log-streams.events itself. On every assignment it drops the states of the partitions it was given
- *   and re-reads them from offset 0 up to the group's committed offset WITHOUT emitting: a fold
- *   from a clean slate is the only one guaranteed to match everyone else's (re-applying records
- *   over a state that already has them is not idempotent for every event).
- * - Each batch is folded once; retries only repeat the I/O. ClickHouse first (idempotent by
- *   log_id), then one Kafka transaction carries the entries to audit.log AND the consumed offsets,
- *   so an entry is published exactly when its source records count as consumed.
+ *   clients.events and log-streams.events itself. On every assignment it drops the states of the
+ *   partitions it was given and re-reads them from offset 0 up to the group's committed offset
+ *   WITHOUT emitting: a fold from a clean slate is the only one guaranteed to match everyone
+ *   else's (re-applying records over a state that already has them is not idempotent).
+ * - A batch is folded onto a staged copy of the state, and the stage is committed only once the
+ *   batch's entries are in ClickHouse and its Kafka transaction committed: a failed attempt leaves
+ *   the state as it was, so a retry (or the same records in smaller slices, while the runner
+ *   isolates a failing one) derives exactly the entries the first attempt would have.
+ * - ClickHouse first (idempotent by log_id), then one Kafka transaction carries the entries to
+ *   audit.log AND the consumed offsets, so an entry is published exactly when its source records
+ *   count as consumed.
+ * - No hole in the trail: an entry that cannot be built or validated is replaced by a degraded
+ *   one at once; a record whose entry ClickHouse or Kafka refuses is isolated by the runner,
+ *   dead-lettered, and still recorded by a degraded entry with the same log_id.
  */
 export async function startAuditConsumer(opts: AuditConsumerOptions) {
   const groupId = opts.groupId ?? DEFAULT_AUDIT_GROUP;
   const log = opts.log.child({ role: 'audit' });
   const { clientEvents, logStreamEvents, auditRequests, auditLog } = opts.names;
-  const clients = new ClientStateStore();
-  const streams = new LogStreamStore();
+  // Committed states: only a batch whose entries are durable moves them (see Stage).
+  const clients = new Map<string, ClientState>();
+  const streams = new Map<string, LogStreamState>();
   // Per event topic: which partition each folded subject came from, and up to which offset the
   // current assignment re-reads without emitting (`topic/partition` → offset).
   const partitionOf = { [clientEvents]: new Map<string, number>(), [logStreamEvents]: new Map<string, number>() };
   const forget = { [clientEvents]: (id: string) => clients.delete(id), [logStreamEvents]: (id: string) => streams.delete(id) };
   const replayUntil = new Map<string, bigint>();
   const EVENT_TOPICS = [clientEvents, logStreamEvents];
-  const folded = new WeakMap<object, AuditEntry[]>();
 
   // One transactional producer per input partition, its id stable across restarts and instances
   // (`group.topic.partition`): whoever owns the partition next fences the previous owner and
@@ -99,27 +116,108 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     }
   }
 
-  function derive(records: ConsumedRecord<Input>[]): AuditEntry[] {
+  /** A batch's fold: new states held aside until the batch is durable. */
+  class Stage {
+    readonly clients = new StagedMap(clients);
+    readonly streams = new StagedMap(streams);
+    commit(partition: number): void {
+      for (const id of this.clients.keys()) partitionOf[clientEvents]!.set(id, partition);
+      for (const id of this.streams.keys()) partitionOf[logStreamEvents]!.set(id, partition);
+      this.clients.commit();
+      this.streams.commit();
+    }
+  }
+
+  /** The entry of one record, folding it onto the stage; undefined when it makes none. */
+  function entryOf(r: ConsumedRecord<Input>, stage: Stage): AuditEntry | undefined {
+    const v = r.value;
+    const replaying = BigInt(r.offset) < (replayUntil.get(`${r.topic}/${r.partition}`) ?? 0n);
+    if (v.kind === 'event') {
+      const before = stage.clients.get(v.rec.event.client_id);
+      const { state, verdict } = applyClientEvent(before, v.rec.event, v.rec.time);
+      if (verdict === 'applied' && state) stage.clients.set(state.client_id, state);
+      return replaying ? undefined : entryFromClientEvent(v.rec, { verdict, before, after: verdict === 'applied' ? state : before });
+    }
+    if (v.kind === 'stream') {
+      const before = stage.streams.get(v.rec.event.stream_id);
+      const { state, verdict } = applyLogStreamEvent(before, v.rec.event, v.rec.time);
+      if (verdict === 'applied' && state) stage.streams.set(state.id, state);
+      return replaying ? undefined : entryFromLogStreamEvent(v.rec, { verdict, before, after: verdict === 'applied' ? state : before });
+    }
+    return entryFromRequestRecord(v.id, v.time, v.data, stage.clients.get(v.data.target_client_id)?.config.name ?? '');
+  }
+
+  /** What identifies the action of a record, even when nothing else about it can be kept. */
+  function skeletonOf(r: ConsumedRecord<Input>): DegradableEntry | undefined {
+    const v = r.value;
+    if (BigInt(r.offset) < (replayUntil.get(`${r.topic}/${r.partition}`) ?? 0n)) return undefined;
+    const { meta, time, key } =
+      v.kind === 'event' ? { meta: v.rec.meta, time: v.rec.time, key: `clients.events:${v.rec.id}` }
+      : v.kind === 'stream' ? { meta: v.rec.meta, time: v.rec.time, key: `log-streams.events:${v.rec.id}` }
+      : { meta: v.data.meta, time: v.time, key: `audit.requests:${v.id}` };
+    const date = new Date(Date.parse(time)).toISOString();
+    return {
+      log_id: makeLogId(Date.parse(date), key),
+      date,
+      type: v.kind === 'request' ? (v.data.outcome === 'failure' ? 'fapi' : 'mgmt_api_read') : 'sapi',
+      description: describeOperation(meta.method, meta.path),
+      client_id: meta.actorclient,
+      user_id: meta.actor,
+      user_name: meta.actorname,
+      ip: meta.ip,
+      user_agent: meta.useragent,
+      target_client_id: v.kind === 'event' ? v.rec.event.client_id : v.kind === 'request' ? v.data.target_client_id : '',
+      details: { request: { method: meta.method.toLowerCase(), path: meta.path }, response: { statusCode: v.kind === 'request' ? v.data.status : 200 } },
+    };
+  }
+
+  /**
+   * Folds records onto a fresh stage. An entry that cannot be built (a body too deep to redact)
+   * or does not fit the entry schema is degraded at once: the action stays in the trail.
+   */
+  function derive(records: ConsumedRecord<Input>[]): { entries: AuditEntry[]; stage: Stage } {
+    const stage = new Stage();
     const entries: AuditEntry[] = [];
     for (const r of records) {
-      const v = r.value;
-      const replaying = BigInt(r.offset) < (replayUntil.get(`${r.topic}/${r.partition}`) ?? 0n);
-      if (v.kind === 'event') {
-        const applied = clients.apply(v.rec);
-        partitionOf[clientEvents]!.set(v.rec.event.client_id, r.partition);
-        const entry = replaying ? undefined : entryFromClientEvent(v.rec, applied);
-        if (entry) entries.push(entry);
-      } else if (v.kind === 'stream') {
-        const applied = streams.apply(v.rec);
-        partitionOf[logStreamEvents]!.set(v.rec.event.stream_id, r.partition);
-        const entry = replaying ? undefined : entryFromLogStreamEvent(v.rec, applied);
-        if (entry) entries.push(entry);
-      } else {
-        const target = clients.get(v.data.target_client_id);
-        entries.push(entryFromRequestRecord(v.id, v.time, v.data, target?.config.name ?? ''));
+      let entry: AuditEntry | undefined;
+      try {
+        entry = entryOf(r, stage);
+        if (entry) {
+          const checked = AuditEntrySchema.safeParse(entry);
+          if (!checked.success) throw new PoisonRecordError(`entry does not fit the audit entry schema: ${checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        }
+      } catch (err) {
+        const skeleton = skeletonOf(r);
+        if (!skeleton) continue;
+        log.warn({ err, topic: r.topic, partition: r.partition, offset: r.offset, log_id: skeleton.log_id }, 'audit entry degraded: its full form cannot be built');
+        entry = degradeEntry({ ...skeleton, ...(entry ?? {}) }, failureSignature(err));
       }
+      if (entry) entries.push(entry);
     }
-    return entries;
+    return { entries, stage };
+  }
+
+  /** ClickHouse, then audit.log and the offsets in one transaction; then the stage becomes the state. */
+  async function write(entries: AuditEntry[], stage: Stage, ctx: BatchContext): Promise<void> {
+    await insertEntries(opts.ch, entries);
+    await opts.afterInsert?.();
+    const producer = await producerFor(ctx.topic, ctx.partition);
+    const t = await producer.transaction();
+    try {
+      // gzip runs off the main thread and shrinks these JSON entries ~8x, so a request can carry
+      // 4x the usual uncompressed bytes and still stay well under the broker's batch limit.
+      for (const messages of chunkByBytes(entries.map((e) => toAuditLogRecord(e)), messageBytes, 4 * MAX_REQUEST_BYTES)) {
+        await t.send({ topic: auditLog, acks: -1, compression: CompressionTypes.GZIP, messages });
+      }
+      await t.sendOffsets({ consumerGroupId: ctx.groupId, topics: [{ topic: ctx.topic, partitions: [{ partition: ctx.partition, offset: ctx.nextOffset }] }] });
+      await t.commit();
+    } catch (err) {
+      await t.abort().catch(() => undefined);
+      // Fenced or broken: the next attempt starts with a fresh producer (and fences in turn).
+      await dropProducer(ctx.topic, ctx.partition);
+      throw err;
+    }
+    stage.commit(ctx.partition);
   }
 
   const runner = await startConsumerRunner<Input>({
@@ -136,30 +234,15 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
           ? { kind: 'stream', rec: parseLogStreamEventRecord(m) }
           : { kind: 'request', ...parseRequestRecord(m) },
     handle: async (records, ctx) => {
-      // The runner hands the same array to every retry of a batch: fold it once.
-      let entries = folded.get(records);
-      if (!entries) {
-        entries = derive(records);
-        folded.set(records, entries);
-      }
-      await insertEntries(opts.ch, entries);
-      await opts.afterInsert?.();
-      const producer = await producerFor(ctx.topic, ctx.partition);
-      const t = await producer.transaction();
-      try {
-        // gzip runs off the main thread and shrinks these JSON entries ~8x, so a request can carry
-        // 4x the usual uncompressed bytes and still stay well under the broker's batch limit.
-        for (const messages of chunkByBytes(entries.map((e) => toAuditLogRecord(e)), messageBytes, 4 * MAX_REQUEST_BYTES)) {
-          await t.send({ topic: auditLog, acks: -1, compression: CompressionTypes.GZIP, messages });
-        }
-        await t.sendOffsets({ consumerGroupId: ctx.groupId, topics: [{ topic: ctx.topic, partitions: [{ partition: ctx.partition, offset: ctx.nextOffset }] }] });
-        await t.commit();
-      } catch (err) {
-        await t.abort().catch(() => undefined);
-        // Fenced or broken: the next attempt starts with a fresh producer (and fences in turn).
-        await dropProducer(ctx.topic, ctx.partition);
-        throw err;
-      }
+      // Derived on every attempt from the committed state: what a failed attempt folded was
+      // never committed, so each attempt yields the same entries.
+      const { entries, stage } = derive(records);
+      await write(entries, stage, ctx);
+    },
+    // A record whose entry ClickHouse or audit.log refused: its degraded entry, same log_id.
+    onPoison: async (record, error, ctx) => {
+      const { entries, stage } = derive([record]);
+      await write(entries.map((e) => degradeEntry(e, failureSignature(error))), stage, ctx);
     },
     deadLetter: { topic: opts.names.deadLetters, producer: opts.producer },
     log,

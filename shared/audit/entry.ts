@@ -32,6 +32,8 @@ export const AuditDetailsSchema = z.looseObject({
     .array(z.object({ field: z.string().min(1), before: z.unknown().optional(), after: z.unknown().optional() }))
     .optional(),
   verdict: z.enum(VERDICTS).optional(),
+  /** Present on a degraded entry (see degrade.ts): what could not be kept, and why. */
+  degraded: z.object({ reason: z.string(), dropped: z.array(z.string()) }).optional(),
 });
 export type AuditDetails = z.infer<typeof AuditDetailsSchema>;
 

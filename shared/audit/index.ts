@@ -16,3 +16,4 @@ export { describeOperation, targetClientOf } from './operations.js';
 export { RequestRecordSchema, parseRequestRecord, toRequestRecord, type RequestRecord } from './request-record.js';
 export { entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord } from './derive.js';
 export { parseAuditLogRecord, toAuditLogRecord } from './log-record.js';
+export { degradeEntry, storableText, type DegradableEntry, type DegradedNote } from './degrade.js';

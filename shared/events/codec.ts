@@ -2,9 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { CloudEventSchema, decodeRecord, encodeStructured, type CloudEvent, type IncomingRecord, type OutgoingRecord } from './envelope.js';
 import { PoisonRecordError } from './poison-record-error.js';
+import { UnsupportedEventError } from './unsupported-event-error.js';
+
+/**
+ * Turns the data of an older schema version into the shape of the next one. `upcast[n]` takes
+ * version n to n + 1; a reader chains them, so old records stay readable forever.
+ */
+export type Upcaster = (data: unknown) => unknown;
 
 /** The event types one topic carries: CloudEvents `type` → current schema version and data schema. */
-export type EventCatalog = Record<string, { version: number; data: z.ZodType }>;
+export type EventCatalog = Record<string, { version: number; data: z.ZodType; upcast?: Record<number, Upcaster> }>;
 
 type DataOf<C extends EventCatalog, T extends keyof C> = z.infer<C[T]['data']>;
 
@@ -20,7 +27,12 @@ export interface EventCodec<C extends EventCatalog> {
     opts: { subject?: string; id?: string; time?: string; extensions?: Record<string, string | number | boolean> },
   ): CloudEvent<DataOf<C, T>> & { type: T };
   serialise(event: TypedEvent<C>): OutgoingRecord;
-  /** Throws PoisonRecordError for anything that is not a known, valid event: retrying cannot help. */
+  /**
+   * Throws PoisonRecordError for anything that is not a valid event (retrying cannot help), and
+   * UnsupportedEventError for a valid envelope of a type or newer schema version this build does
+   * not know (a newer producer wrote it: the reader must stop, not skip). Older versions are
+   * upcast to the current shape first.
+   */
   parse(record: IncomingRecord): TypedEvent<C>;
 }
 
@@ -53,13 +65,21 @@ export function createEventCodec<C extends EventCatalog>(catalog: C, source: str
       }
       const envelope = CloudEventSchema.safeParse(raw);
       if (!envelope.success) throw new PoisonRecordError(`invalid CloudEvent envelope: ${summarise(envelope.error)}`);
-      const entry = catalog[envelope.data.type];
-      if (!entry) throw new PoisonRecordError(`unknown event type ${JSON.stringify(envelope.data.type)}`);
-      if (envelope.data.schemaversion !== entry.version) {
-        throw new PoisonRecordError(`${envelope.data.type}: unsupported schemaversion ${envelope.data.schemaversion} (this build reads ${entry.version})`);
+      const entry = Object.hasOwn(catalog, envelope.data.type) ? catalog[envelope.data.type] : undefined;
+      if (!entry) throw new UnsupportedEventError(`unknown event type ${JSON.stringify(envelope.data.type)} (a newer producer? this build reads ${Object.keys(catalog).join(', ')})`);
+      const version = envelope.data.schemaversion;
+      if (version > entry.version) {
+        throw new UnsupportedEventError(`${envelope.data.type}: schemaversion ${version} is newer than this build reads (${entry.version}); deploy the newer consumer`);
       }
-      const data = entry.data.safeParse(envelope.data.data);
+      let payload = envelope.data.data;
+      for (let v = version; v < entry.version; v++) {
+        const up = entry.upcast?.[v];
+        if (!up) throw new PoisonRecordError(`${envelope.data.type}: schemaversion ${version} has no upcaster from ${v} (this build reads ${entry.version})`);
+        payload = up(payload);
+      }
+      const data = entry.data.safeParse(payload);
       if (!data.success) throw new PoisonRecordError(`${envelope.data.type}: invalid data: ${summarise(data.error)}`);
+      envelope.data.schemaversion = entry.version;
       // Reuse the parsed envelope object: this runs once per consumed record.
       envelope.data.data = data.data;
       return envelope.data as TypedEvent<C>;

@@ -1,3 +1,4 @@
 export * from './envelope.js';
 export * from './codec.js';
 export * from './poison-record-error.js';
+export * from './unsupported-event-error.js';

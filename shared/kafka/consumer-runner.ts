@@ -3,6 +3,9 @@ import type { Logger } from '../log/index.js';
 import type { EventProducer } from './producer.js';
 import { toDeadLetter } from './dead-letter.js';
 import { backoffDelay, sleep } from '../retry/index.js';
+import { classifyFailure, failureSignature, type FailureClass } from './failure.js';
+import { DEFAULT_DLQ_LIMIT, DlqLimitState, type DlqLimit } from './dlq-limit.js';
+import { processConsumerStatus, type ConsumerStatusBoard } from './consumer-status.js';
 
 export interface ConsumedRecord<T> {
   topic: string;
@@ -17,7 +20,10 @@ export interface BatchContext {
   partition: number;
   /** Aborted when the runner stops or the partition is revoked: give up without side effects. */
   signal: AbortSignal;
-  /** The offset to commit once this whole batch is handled (its last offset + 1). */
+  /**
+   * The offset to commit once these records are handled: the next record not yet handled. It
+   * covers the dead-lettered records in between, which are always sent before.
+   */
   nextOffset: string;
   groupId: string;
   /**
@@ -37,13 +43,34 @@ export interface ConsumerRunnerOptions<T> {
   groupId: string;
   topics: string[];
   fromBeginning?: boolean;
-  /** Turns a raw record into a value; a throw sends the record to the dead-letter topic. */
+  /**
+   * Turns a raw record into a value. A throw is classified (see failure.ts): a poison record goes
+   * to the dead-letter topic, an UnsupportedEventError (newer schema) halts the partition there.
+   */
   parse: (message: KafkaMessage, topic: string) => T;
-  /** Handles one partition's batch in offset order; a throw is retried with capped back-off. */
+  /**
+   * Handles records of one partition in offset order, possibly a slice of a fetched batch (while
+   * a failing record is being isolated). It must be idempotent: a retry, or the same records in
+   * smaller slices, must produce exactly what one successful call would have.
+   */
   handle: (records: ConsumedRecord<T>[], ctx: BatchContext) => Promise<BatchOutcome<T> | void>;
+  /**
+   * Called for a record isolated as deterministically failing, after its copy went to the
+   * dead-letter topic: e.g. the audit writer records a degraded entry so the action is not lost.
+   * In 'handler' commit mode it commits `ctx.nextOffset` itself. Retried while it fails transiently.
+   */
+  onPoison?: (record: ConsumedRecord<T>, error: unknown, ctx: BatchContext) => Promise<void>;
+  /** Told of every dead letter sent (health reporting). */
+  onDeadLetter?: (d: { topic: string; partition: number; offset: string; error: unknown }) => void;
   deadLetter: { topic: string; producer: EventProducer };
   log: Logger;
   retry?: { minMs?: number; maxMs?: number };
+  /** When dead-lettering stops and the partition halts instead (default 100 in a row or 10% after 100). */
+  dlqLimit?: DlqLimit;
+  /** Where halted partitions are reported for readiness (default: the process-wide board). */
+  status?: ConsumerStatusBoard;
+  /** Failures of unknown kind: identical failures in a row before the records are treated as poison. */
+  unknownFailureRepeats?: number;
   partitionsConsumedConcurrently?: number;
   /**
    * Called after every (re)assignment with the partitions this member now owns; `seek` moves a
@@ -68,15 +95,26 @@ export interface ConsumerRunner {
   stop(): Promise<void>;
 }
 
+type SliceResult = 'done' | 'stopped' | 'halted';
+
 /**
- * Runs a consumer group with at-least-once semantics a handler can rely on:
- * offsets are committed only after the handler (and any dead-lettering) succeeded, so a crash
- * at any point means redelivery, never loss. Handler failures are retried in place with capped,
- * jittered back-off (ClickHouse or a sink being down must not skip records); records that fail
- * parsing go to the dead-letter topic with their original bytes and the partition moves on.
+ * Runs a consumer group with at-least-once semantics a handler can rely on, and a failure policy
+ * under which no record can stop a partition unnoticed or take its neighbours with it:
+ * - offsets are committed only after the handler (and any dead-lettering) succeeded, so a crash
+ *   at any point means redelivery, never loss;
+ * - transient failures (a dependency down) are retried in place with capped, jittered back-off
+ *   for as long as it takes;
+ * - deterministic failures are isolated: the batch is split in halves until the failing record
+ *   stands alone; it goes to the dead-letter topic (then `onPoison`) and the partition moves on;
+ * - a record this build must not skip (a newer schema version), or dead-lettering beyond the
+ *   DlqLimit, halts the partition at that record: loudly, in the log and in readiness.
  */
 export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Promise<ConsumerRunner> {
   const log = opts.log.child({ group: opts.groupId });
+  const status = opts.status ?? processConsumerStatus;
+  const limit = new DlqLimitState(opts.dlqLimit ?? DEFAULT_DLQ_LIMIT);
+  const unknownRepeats = opts.unknownFailureRepeats ?? 5;
+  const policy = { minMs: opts.retry?.minMs ?? 200, maxMs: opts.retry?.maxMs ?? 30_000 };
   const consumer: Consumer = opts.kafka.consumer({
     groupId: opts.groupId,
     allowAutoTopicCreation: false,
@@ -87,6 +125,8 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
     heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
   });
   const stopping = new AbortController();
+  // Partitions stopped at a record; they stay paused until the process restarts (a new build).
+  const halted = new Set<string>();
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   // Batches wait until the assignment hook has run: a batch fetched before it seeked elsewhere
@@ -94,18 +134,17 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
   let assignmentSettled: Promise<void> = Promise.resolve();
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    for (const a of assigned) limit.reset(`${a.topic}/${a.partition}`);
     assignmentSettled = Promise.resolve(opts.onAssigned?.(assigned, (topic, partition, offset) => consumer.seek({ topic, partition, offset })))
       .catch((err: unknown) => log.error({ err }, 'onAssigned failed'))
-      .then(() => markReady());
+      .then(() => {
+        // A rebalance forgets pauses; a halted partition must stay where it stopped.
+        const stillHalted = assigned.filter((a) => halted.has(`${a.topic}/${a.partition}`));
+        for (const a of stillHalted) consumer.pause([{ topic: a.topic, partitions: [a.partition] }]);
+        markReady();
+      });
   });
   consumer.on(consumer.events.CRASH, (e) => log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
-
-  async function sendDeadLetters(topic: string, partition: number, dead: Array<{ message: KafkaMessage; error: unknown }>): Promise<void> {
-    for (const d of dead) {
-      log.warn({ topic, partition, offset: d.message.offset, err: d.error }, 'record sent to dead-letter topic');
-      await opts.deadLetter.producer.send(opts.deadLetter.topic, toDeadLetter({ topic, partition, groupId: opts.groupId, message: d.message }, d.error));
-    }
-  }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
@@ -113,54 +152,159 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
     await assignmentSettled;
     if (!isRunning() || isStale()) return;
     const { topic, partition } = batch;
-    const parsed: ConsumedRecord<T>[] = [];
-    const dead: Array<{ message: KafkaMessage; error: unknown }> = [];
-    for (const message of batch.messages) {
-      try {
-        parsed.push({ topic, partition, offset: message.offset, message, value: opts.parse(message, topic) });
-      } catch (error) {
-        dead.push({ message, error });
-      }
+    const key = `${topic}/${partition}`;
+    if (halted.has(key)) {
+      consumer.pause([{ topic, partitions: [partition] }]);
+      return;
     }
-
-    // Unparseable records go out first: a handler that commits inside its own transaction
-    // (commit: 'handler') must never commit past a record that is not yet dead-lettered.
-    await sendDeadLetters(topic, partition, dead.splice(0));
 
     // Stop requests and revocations end the waiting between attempts, never an attempt in flight:
     // a batch that completes while we stop is still committed.
     const revoked = new AbortController();
     const onStop = () => revoked.abort();
     stopping.signal.addEventListener('abort', onStop, { once: true });
-    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
-    const policy = { minMs: opts.retry?.minMs ?? 200, maxMs: opts.retry?.maxMs ?? 30_000 };
-    try {
-      for (let attempt = 1; parsed.length > 0; attempt++) {
-        if (revoked.signal.aborted || !isRunning() || isStale()) {
-          log.info({ topic, partition, firstOffset: batch.firstOffset() }, 'batch left uncommitted (stopping or revoked); it will be redelivered');
-          return;
-        }
+    const gone = () => revoked.signal.aborted || !isRunning() || isStale();
+    const ctxFor = (nextOffset: string): BatchContext => ({ topic, partition, signal: revoked.signal, nextOffset, groupId: opts.groupId, heartbeat });
+    const wait = async (attempt: number) => {
+      await sleep(backoffDelay(attempt, policy), revoked.signal);
+      // Keep our group membership while we wait out the dependency.
+      await heartbeat().catch(() => undefined);
+    };
+    // The next offset to commit: everything before it is handled or dead-lettered.
+    const firstOffset = BigInt(batch.messages[0]!.offset);
+    let handledTo = firstOffset;
+
+    function halt(offset: string, reason: string, err?: unknown): 'halted' {
+      halted.add(key);
+      status.halt({ group: opts.groupId, topic, partition, offset, reason });
+      consumer.pause([{ topic, partitions: [partition] }]);
+      log.fatal({ topic, partition, offset, err, reason }, 'partition halted: this consumer will not move past this record (readiness fails until it is fixed and the process restarted)');
+      return 'halted';
+    }
+
+    /** Sends one dead letter, within the limit; retried while the broker is away. */
+    async function deadLetter(message: KafkaMessage, error: unknown): Promise<SliceResult> {
+      const admitted = limit.admit(key);
+      if (!admitted.ok) return halt(message.offset, `dead-letter limit: ${admitted.reason}; last error: ${failureSignature(error)}`, error);
+      log.warn({ topic, partition, offset: message.offset, err: error }, 'record sent to dead-letter topic');
+      const record = toDeadLetter({ topic, partition, groupId: opts.groupId, message }, error);
+      for (let attempt = 1; ; attempt++) {
+        if (gone()) return 'stopped';
         try {
-          const outcome = await opts.handle(parsed, { topic, partition, signal: revoked.signal, nextOffset, groupId: opts.groupId, heartbeat });
-          for (const d of outcome?.deadLetters ?? []) dead.push({ message: d.record.message, error: d.error });
-          break;
+          await opts.deadLetter.producer.send(opts.deadLetter.topic, record);
+          opts.onDeadLetter?.({ topic, partition, offset: message.offset, error });
+          return 'done';
         } catch (err) {
-          log.warn({ err, topic, partition, attempt, firstOffset: batch.firstOffset() }, 'batch handler failed; retrying');
-          await sleep(backoffDelay(attempt, policy), revoked.signal);
-          // Keep our group membership while we wait out the dependency.
-          await heartbeat().catch(() => undefined);
+          log.warn({ err, topic, partition, offset: message.offset, attempt }, 'dead-letter topic unavailable; retrying');
+          await wait(attempt);
         }
       }
+    }
+
+    /** One record that fails on its own: dead letter, then the handler's fallback (a degraded entry). */
+    async function poison(rec: ConsumedRecord<T>, nextOffset: string, error: unknown, cls: FailureClass): Promise<SliceResult> {
+      if (cls === 'halt') return halt(rec.offset, failureSignature(error), error);
+      const sent = await deadLetter(rec.message, error);
+      if (sent !== 'done') return sent;
+      let committedByFallback = false;
+      if (opts.onPoison) {
+        for (let attempt = 1; ; attempt++) {
+          if (gone()) return 'stopped';
+          try {
+            await opts.onPoison(rec, error, ctxFor(nextOffset));
+            committedByFallback = opts.commit === 'handler';
+            break;
+          } catch (err) {
+            if (classifyFailure(err) !== 'transient') {
+              // The original is in the dead-letter topic with its error; say loudly that its fallback failed too.
+              log.error({ err, topic, partition, offset: rec.offset }, 'fallback for a dead-lettered record failed; moving on');
+              break;
+            }
+            await wait(attempt);
+          }
+        }
+      }
+      if (!committedByFallback) await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+      return 'done';
+    }
+
+    /** Handles records (offset order) whose successor is `nextOffset`, isolating what fails for good. */
+    async function handleSlice(records: ConsumedRecord<T>[], nextOffset: string, isolating: boolean): Promise<SliceResult> {
+      let repeats = 0;
+      let lastSignature = '';
+      for (let attempt = 1; ; attempt++) {
+        if (gone()) return 'stopped';
+        try {
+          const outcome = await opts.handle(records, ctxFor(nextOffset));
+          const rejected = outcome?.deadLetters ?? [];
+          for (const d of rejected) {
+            const sent = await deadLetter(d.record.message, d.error);
+            if (sent !== 'done') return sent;
+          }
+          limit.handled(key, records.length - rejected.length);
+          if (opts.commit !== 'handler') await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+          return 'done';
+        } catch (err) {
+          const cls = classifyFailure(err);
+          const signature = failureSignature(err);
+          repeats = signature === lastSignature ? repeats + 1 : 1;
+          lastSignature = signature;
+          // Once a slice has been split, its failure is known to repeat: two alike are enough.
+          const deterministic = cls === 'deterministic' || cls === 'halt' || (cls === 'unknown' && repeats >= (isolating ? 2 : unknownRepeats));
+          if (!deterministic) {
+            log.warn({ err, topic, partition, attempt, failure: cls, firstOffset: records[0]!.offset, records: records.length }, 'batch handler failed; retrying');
+            await wait(attempt);
+            continue;
+          }
+          if (records.length === 1) return poison(records[0]!, nextOffset, err, cls);
+          log.warn({ err, topic, partition, failure: cls, firstOffset: records[0]!.offset, records: records.length }, 'batch fails deterministically; splitting it to isolate the record');
+          const half = Math.ceil(records.length / 2);
+          const left = records.slice(0, half);
+          const right = records.slice(half);
+          const l = await handleSlice(left, right[0]!.offset, true);
+          if (l !== 'done') return l;
+          handledTo = BigInt(right[0]!.offset);
+          return handleSlice(right, nextOffset, true);
+        }
+      }
+    }
+
+    try {
+      const parsed: ConsumedRecord<T>[] = [];
+      let end = BigInt(batch.lastOffset()) + 1n;
+      let result: SliceResult = 'done';
+      // Records that fail parsing go out first, in order: a handler that commits inside its own
+      // transaction must never commit past a record that is not yet dead-lettered.
+      for (const message of batch.messages) {
+        try {
+          parsed.push({ topic, partition, offset: message.offset, message, value: opts.parse(message, topic) });
+        } catch (error) {
+          const cls = classifyFailure(error);
+          result = cls === 'halt' ? halt(message.offset, failureSignature(error), error) : await deadLetter(message, error);
+          if (result !== 'done') {
+            end = BigInt(message.offset);
+            break;
+          }
+        }
+      }
+      const haltedAt = result === 'halted' ? end : undefined;
+      if (result === 'stopped') {
+        log.info({ topic, partition, firstOffset: batch.firstOffset() }, 'batch left uncommitted (stopping or revoked); it will be redelivered');
+        return;
+      }
+      if (parsed.length > 0) {
+        result = await handleSlice(parsed, end.toString(), false);
+        if (result === 'done') handledTo = end;
+      } else {
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: end.toString() }] }] });
+        handledTo = end;
+      }
+      if (result === 'stopped') log.info({ topic, partition, firstOffset: batch.firstOffset() }, 'batch left partly uncommitted (stopping or revoked); the rest will be redelivered');
+      if (haltedAt !== undefined && result === 'done') halt(haltedAt.toString(), 'stopped at an unreadable record (see above)');
+      if (handledTo > firstOffset) resolveOffset((handledTo - 1n).toString());
     } finally {
       stopping.signal.removeEventListener('abort', onStop);
     }
-
-    await sendDeadLetters(topic, partition, dead);
-    resolveOffset(batch.lastOffset());
-    if (opts.commit === 'handler') return;
-    // The committed offset is the NEXT record to read. consumer.commitOffsets() would silently
-    // skip the commit once stop() was called; the batch's own commit does not.
-    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
   }
 
   await consumer.connect();
@@ -178,6 +322,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
       stopping.abort();
       // kafkajs' disconnect waits for the batch in hand to finish before leaving the group.
       await consumer.disconnect();
+      status.clear(opts.groupId);
     },
   };
 }

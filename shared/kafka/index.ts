@@ -7,3 +7,6 @@ export * from './chunk.js';
 export * from './admin-retry.js';
 export * from './topic-projection.js';
 export * from './instance-group.js';
+export * from './failure.js';
+export * from './dlq-limit.js';
+export * from './consumer-status.js';

@@ -1,0 +1,68 @@
+import { AuditEntrySchema, type AuditEntry } from './entry.js';
+
+/**
+ * When an action's full entry cannot be built, stored or delivered (a value ClickHouse refuses,
+ * a body too deep to redact, an entry a sink rejects), the action must still be in the trail: this
+ * makes the degraded entry for it. It keeps the log_id, date and type, the top-level fields made
+ * storable, the request line and status, and replaces everything else in `details` by a note
+ * saying what was dropped and why. The original goes to the dead-letter topic beside it.
+ */
+
+export interface DegradedNote {
+  reason: string;
+  /** Paths of what was removed or altered, e.g. `details.request.body`, `description`. */
+  dropped: string[];
+}
+
+const MAX_TEXT = 2000;
+const MAX_REASON = 500;
+
+const TEXT_FIELDS = [
+  'description', 'client_id', 'client_name', 'user_id', 'user_name', 'ip', 'user_agent', 'hostname', 'target_client_id',
+  'target_client_name', 'scope', 'audience', 'connection', 'connection_id', 'organization_id', 'strategy', 'strategy_type',
+] as const satisfies ReadonlyArray<keyof AuditEntry>;
+
+/** Well-formed Unicode without NUL, bounded: what ClickHouse, JSON and every sink accept. */
+export function storableText(value: unknown, max = MAX_TEXT): string {
+  const s = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+  // eslint-disable-next-line no-control-regex
+  const clean = s.toWellFormed().replace(/\u0000/g, '');
+  return clean.length > max ? clean.slice(0, max) : clean;
+}
+
+/** The skeleton an entry needs: what identifies the action. Everything else is optional here. */
+export type DegradableEntry = Pick<AuditEntry, 'log_id' | 'date' | 'type'> & Partial<Record<(typeof TEXT_FIELDS)[number], unknown>> & { details?: unknown };
+
+export function degradeEntry(entry: DegradableEntry, reason: string): AuditEntry {
+  const dropped: string[] = [];
+  const top: Record<string, string> = {};
+  for (const field of TEXT_FIELDS) {
+    const value = entry[field];
+    const text = storableText(value);
+    if (value !== undefined && value !== text) dropped.push(field);
+    top[field] = text;
+  }
+  const details = (typeof entry.details === 'object' && entry.details !== null ? entry.details : {}) as Record<string, unknown>;
+  const request = (typeof details.request === 'object' && details.request !== null ? details.request : {}) as Record<string, unknown>;
+  const response = (typeof details.response === 'object' && details.response !== null ? details.response : {}) as Record<string, unknown>;
+  const status = Number.isInteger(response.statusCode) && (response.statusCode as number) >= 100 && (response.statusCode as number) <= 599 ? (response.statusCode as number) : 500;
+  // Degrading a degraded entry again keeps the first note's account of what was lost.
+  const earlier = details.degraded as Partial<DegradedNote> | undefined;
+  if (Array.isArray(earlier?.dropped)) dropped.push(...earlier.dropped.filter((d): d is string => typeof d === 'string'));
+  for (const k of Object.keys(details)) if (k !== 'request' && k !== 'response' && k !== 'degraded') dropped.push(`details.${k}`);
+  for (const k of Object.keys(request)) if (k !== 'method' && k !== 'path') dropped.push(`details.request.${k}`);
+  for (const k of Object.keys(response)) if (k !== 'statusCode') dropped.push(`details.response.${k}`);
+  const why = typeof earlier?.reason === 'string' ? `${reason}; before that: ${earlier.reason}` : reason;
+  const note: DegradedNote = { reason: storableText(why, MAX_REASON), dropped: [...new Set(dropped.map((d) => storableText(d, 200)))] };
+  return AuditEntrySchema.parse({
+    log_id: entry.log_id,
+    date: entry.date,
+    type: entry.type,
+    ...top,
+    details: {
+      request: { method: storableText(request.method, 16), path: storableText(request.path), query: {} },
+      response: { statusCode: status },
+      degraded: note,
+    },
+  });
+}
