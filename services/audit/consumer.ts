@@ -11,7 +11,7 @@ import { apply as applyLogStreamEvent } from '../../shared/log-streams/fold.js';
 import { PoisonRecordError } from '../../shared/events/index.js';
 import { StagedMap } from '../../shared/fold/staged-map.js';
 import {
-  chunkByBytes, failureSignature, MAX_REQUEST_BYTES, messageBytes, startConsumerRunner, withKafkaRetry, type BatchContext, type ConsumedRecord, type EventProducer,
+  chunkByBytes, describeFailure, MAX_REQUEST_BYTES, messageBytes, startConsumerRunner, withKafkaRetry, type BatchContext, type ConsumedRecord, type EventProducer,
   type TopicNames,
 } from '../../shared/kafka/index.js';
 import type { Logger } from '../../shared/log/index.js';
@@ -190,7 +190,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
         const skeleton = skeletonOf(r);
         if (!skeleton) continue;
         log.warn({ err, topic: r.topic, partition: r.partition, offset: r.offset, log_id: skeleton.log_id }, 'audit entry degraded: its full form cannot be built');
-        entry = degradeEntry({ ...skeleton, ...(entry ?? {}) }, failureSignature(err));
+        entry = degradeEntry({ ...skeleton, ...(entry ?? {}) }, describeFailure(err));
       }
       if (entry) entries.push(entry);
     }
@@ -242,7 +242,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     // A record whose entry ClickHouse or audit.log refused: its degraded entry, same log_id.
     onPoison: async (record, error, ctx) => {
       const { entries, stage } = derive([record]);
-      await write(entries.map((e) => degradeEntry(e, failureSignature(error))), stage, ctx);
+      await write(entries.map((e) => degradeEntry(e, describeFailure(error))), stage, ctx);
     },
     deadLetter: { topic: opts.names.deadLetters, producer: opts.producer },
     log,

@@ -3,7 +3,7 @@ import type { Logger } from '../log/index.js';
 import type { EventProducer } from './producer.js';
 import { toDeadLetter } from './dead-letter.js';
 import { backoffDelay, sleep } from '../retry/index.js';
-import { classifyFailure, failureSignature, type FailureClass } from './failure.js';
+import { classifyFailure, describeFailure, failureSignature, type FailureClass } from './failure.js';
 import { DEFAULT_DLQ_LIMIT, DlqLimitState, type DlqLimit } from './dlq-limit.js';
 import { processConsumerStatus, type ConsumerStatusBoard } from './consumer-status.js';
 
@@ -185,7 +185,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
     /** Sends one dead letter, within the limit; retried while the broker is away. */
     async function deadLetter(message: KafkaMessage, error: unknown): Promise<SliceResult> {
       const admitted = limit.admit(key);
-      if (!admitted.ok) return halt(message.offset, `dead-letter limit: ${admitted.reason}; last error: ${failureSignature(error)}`, error);
+      if (!admitted.ok) return halt(message.offset, `dead-letter limit: ${admitted.reason}; last error: ${describeFailure(error)}`, error);
       log.warn({ topic, partition, offset: message.offset, err: error }, 'record sent to dead-letter topic');
       const record = toDeadLetter({ topic, partition, groupId: opts.groupId, message }, error);
       for (let attempt = 1; ; attempt++) {
@@ -203,7 +203,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
 
     /** One record that fails on its own: dead letter, then the handler's fallback (a degraded entry). */
     async function poison(rec: ConsumedRecord<T>, nextOffset: string, error: unknown, cls: FailureClass): Promise<SliceResult> {
-      if (cls === 'halt') return halt(rec.offset, failureSignature(error), error);
+      if (cls === 'halt') return halt(rec.offset, describeFailure(error), error);
       const sent = await deadLetter(rec.message, error);
       if (sent !== 'done') return sent;
       let committedByFallback = false;
@@ -273,21 +273,26 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
       const parsed: ConsumedRecord<T>[] = [];
       let end = BigInt(batch.lastOffset()) + 1n;
       let result: SliceResult = 'done';
+      let haltAt: { offset: string; error: unknown } | undefined;
       // Records that fail parsing go out first, in order: a handler that commits inside its own
       // transaction must never commit past a record that is not yet dead-lettered.
       for (const message of batch.messages) {
         try {
           parsed.push({ topic, partition, offset: message.offset, message, value: opts.parse(message, topic) });
         } catch (error) {
-          const cls = classifyFailure(error);
-          result = cls === 'halt' ? halt(message.offset, failureSignature(error), error) : await deadLetter(message, error);
+          if (classifyFailure(error) === 'halt') {
+            // Halted only after the records before it are handled (a pause now could stale them).
+            haltAt = { offset: message.offset, error };
+            end = BigInt(message.offset);
+            break;
+          }
+          result = await deadLetter(message, error);
           if (result !== 'done') {
             end = BigInt(message.offset);
             break;
           }
         }
       }
-      const haltedAt = result === 'halted' ? end : undefined;
       if (result === 'stopped') {
         log.info({ topic, partition, firstOffset: batch.firstOffset() }, 'batch left uncommitted (stopping or revoked); it will be redelivered');
         return;
@@ -300,7 +305,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
         handledTo = end;
       }
       if (result === 'stopped') log.info({ topic, partition, firstOffset: batch.firstOffset() }, 'batch left partly uncommitted (stopping or revoked); the rest will be redelivered');
-      if (haltedAt !== undefined && result === 'done') halt(haltedAt.toString(), 'stopped at an unreadable record (see above)');
+      if (haltAt && result === 'done') halt(haltAt.offset, describeFailure(haltAt.error), haltAt.error);
       if (handledTo > firstOffset) resolveOffset((handledTo - 1n).toString());
     } finally {
       stopping.signal.removeEventListener('abort', onStop);

@@ -67,3 +67,9 @@ export function failureSignature(err: unknown): string {
   const text = `${String(e?.name ?? typeof err)}: ${String(e?.message ?? err)}`;
   return text.replace(/\d+/g, '#').slice(0, 300);
 }
+
+/** The error as a reader wants it in a log line or readiness answer. */
+export function describeFailure(err: unknown): string {
+  const e = err as { name?: unknown; message?: unknown } | undefined;
+  return `${String(e?.name ?? typeof err)}: ${String(e?.message ?? err)}`.slice(0, 500);
+}
