@@ -3,7 +3,7 @@ import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { parseClientEventRecord, type ClientEventRecord, type ClientState } from '../../shared/clients/index.js';
 import { apply as applyClientEvent } from '../../shared/clients/fold.js';
 import {
-  AuditEntrySchema, degradeEntry, describeOperation, entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord, makeLogId, parseRequestRecord,
+  AuditEntrySchema, CLIENT_EVENT_STATUS, degradeEntry, describeOperation, entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord, makeLogId, parseRequestRecord,
   toAuditLogRecord, type AuditEntry, type DegradableEntry, type RequestRecord,
 } from '../../shared/audit/index.js';
 import { parseLogStreamEventRecord, type LogStreamEventRecord, type LogStreamState } from '../../shared/log-streams/index.js';
@@ -167,7 +167,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
       ip: meta.ip,
       user_agent: meta.useragent,
       target_client_id: v.kind === 'event' ? v.rec.event.client_id : v.kind === 'request' ? v.data.target_client_id : '',
-      details: { request: { method: meta.method.toLowerCase(), path: meta.path }, response: { statusCode: v.kind === 'request' ? v.data.status : 200 } },
+      details: { request: { method: meta.method.toLowerCase(), path: meta.path }, response: { statusCode: v.kind === 'request' ? v.data.status : v.kind === 'event' ? CLIENT_EVENT_STATUS[v.rec.event.type] : v.rec.event.type === 'log_stream.deleted' ? 204 : 200 } },
     };
   }
 
@@ -175,9 +175,10 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
    * Folds records onto a fresh stage. An entry that cannot be built (a body too deep to redact)
    * or does not fit the entry schema is degraded at once: the action stays in the trail.
    */
-  function derive(records: ConsumedRecord<Input>[]): { entries: AuditEntry[]; stage: Stage } {
+  function derive(records: ConsumedRecord<Input>[]): { entries: AuditEntry[]; stage: Stage; degraded: Array<{ record: ConsumedRecord<Input>; error: unknown }> } {
     const stage = new Stage();
     const entries: AuditEntry[] = [];
+    const degraded: Array<{ record: ConsumedRecord<Input>; error: unknown }> = [];
     for (const r of records) {
       let entry: AuditEntry | undefined;
       try {
@@ -191,10 +192,11 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
         if (!skeleton) continue;
         log.warn({ err, topic: r.topic, partition: r.partition, offset: r.offset, log_id: skeleton.log_id }, 'audit entry degraded: its full form cannot be built');
         entry = degradeEntry({ ...skeleton, ...(entry ?? {}) }, describeFailure(err));
+        degraded.push({ record: r, error: err });
       }
       if (entry) entries.push(entry);
     }
-    return { entries, stage };
+    return { entries, stage, degraded };
   }
 
   /** ClickHouse, then audit.log and the offsets in one transaction; then the stage becomes the state. */
@@ -236,8 +238,10 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     handle: async (records, ctx) => {
       // Derived on every attempt from the committed state: what a failed attempt folded was
       // never committed, so each attempt yields the same entries.
-      const { entries, stage } = derive(records);
+      const { entries, stage, degraded } = derive(records);
       await write(entries, stage, ctx);
+      // The originals of degraded entries go to the dead-letter topic for inspection.
+      return { deadLetters: degraded };
     },
     // A record whose entry ClickHouse or audit.log refused: its degraded entry, same log_id.
     onPoison: async (record, error, ctx) => {

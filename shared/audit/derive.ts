@@ -6,7 +6,8 @@ import { describeOperation } from './operations.js';
 import { redactSecrets } from './redact.js';
 import type { RequestRecord } from './request-record.js';
 
-const STATUS: Record<ClientEventType, number> = { 'client.created': 201, 'client.updated': 200, 'client.deleted': 204, 'client.secret_rotated': 200 };
+/** The status the API answered with when a client event took effect. */
+export const CLIENT_EVENT_STATUS: Record<ClientEventType, number> = { 'client.created': 201, 'client.updated': 200, 'client.deleted': 204, 'client.secret_rotated': 200 };
 
 const blank = { hostname: '', audience: '', connection: '', connection_id: '', organization_id: '', strategy: '', strategy_type: '' };
 
@@ -73,7 +74,7 @@ export function entryFromClientEvent(rec: ClientEventRecord, applied: Applied): 
     scope: '',
     details: {
       request: { method: meta.method.toLowerCase(), path: meta.path, query: {}, body: redactSecrets(requestBody) },
-      response: { statusCode: STATUS[event.type], body: responseBody },
+      response: { statusCode: CLIENT_EVENT_STATUS[event.type], body: responseBody },
       ...(secretsChanged.length > 0 ? { accessedSecrets: secretsChanged } : {}),
       changes,
       verdict: 'applied',

@@ -14,6 +14,6 @@ export * from './query/index.js';
 export { redactSecrets, secretFieldsIn } from './redact.js';
 export { describeOperation, targetClientOf } from './operations.js';
 export { RequestRecordSchema, parseRequestRecord, toRequestRecord, type RequestRecord } from './request-record.js';
-export { entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord } from './derive.js';
+export { CLIENT_EVENT_STATUS, entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord } from './derive.js';
 export { parseAuditLogRecord, toAuditLogRecord } from './log-record.js';
 export { degradeEntry, storableText, type DegradableEntry, type DegradedNote } from './degrade.js';
