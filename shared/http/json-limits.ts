@@ -30,6 +30,7 @@ export interface JsonViolation {
 }
 
 /** `\p{Cs}` in a u-mode regex matches exactly the surrogates that are not part of a pair. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const BAD_CHARACTER = /[\p{Cs}\u0000]/u;
 
 /** Why a string cannot be taken, or undefined when it can. */
