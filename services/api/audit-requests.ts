@@ -4,7 +4,7 @@ import { redactSecrets, targetClientOf, toRequestRecord, type RequestRecord } fr
 import type { EventProducer } from '../../shared/kafka/index.js';
 import { isManagementApiRoute } from '../../shared/auth/index.js';
 import { requestMeta } from './request-meta.js';
-import { urlInputProblem } from './request-input.js';
+import { findJsonViolation } from '../../shared/http/json-limits.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -19,7 +19,8 @@ function parseBody(payload: unknown): unknown {
 
 /** The query, unless it was refused for what it holds: that must not reach the trail either. */
 function recordableQuery(req: FastifyRequest): Record<string, unknown> {
-  return urlInputProblem(req) ? {} : ((req.query as Record<string, unknown> | undefined) ?? {});
+  const query = (req.query as Record<string, unknown> | undefined) ?? {};
+  return findJsonViolation(query) ? {} : query;
 }
 
 /**
