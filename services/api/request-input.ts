@@ -3,8 +3,9 @@ import { Auth0Error, validationError } from '../../shared/errors/auth0-error.js'
 import { refuseOutsideLimits } from '../../shared/http/json-limits.js';
 
 /**
- * JSON is the only body type (Auth0's SDKs send nothing else), and every parsed body passes the
- * request limits before validation, routes or the audit trail see it. An empty body means "no
+ * JSON is the only body type taken (Auth0 also takes form-urlencoded bodies; apptrail answers
+ * them 415), and every parsed body passes the request limits before validation, routes or the
+ * audit trail see it. An empty body means "no
  * body": Auth0 takes one on rotate-secret and DELETE even with a JSON content type (SDKs send
  * one). Fastify's own parser does the parsing and keeps its prototype-poisoning protection.
  */
@@ -26,7 +27,7 @@ export function acceptJsonBodies(app: FastifyInstance): void {
 }
 
 /** A refusal for the query string or path parameters of `req`, or undefined when they are fine. */
-export function urlInputProblem(req: FastifyRequest): Auth0Error | undefined {
+function urlInputProblem(req: FastifyRequest): Auth0Error | undefined {
   const search = req.url.indexOf('?');
   if (search >= 0) {
     // The query parser keeps a malformed %-sequence as literal text; Auth0 refuses it.
