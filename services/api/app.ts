@@ -3,7 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '../../shared/log/index.js';
 import type { Check } from '../../shared/health/index.js';
 import { healthRoutes } from './routes/health.js';
-import { auth0ValidatorCompiler, errorHandler, notFoundHandler } from './errors.js';
+import { auth0ValidatorCompiler, clientErrorHandler, errorHandler, MAX_PARAM_LENGTH, notFoundHandler } from './errors.js';
+import { acceptJsonBodies, refuseBadUrlInput } from './request-input.js';
+import { BODY_LIMIT_BYTES } from '../../shared/http/json-limits.js';
 import { registerDocs } from './docs.js';
 import { registerRateLimit } from './rate-limit.js';
 import { authenticateManagementApi, type VerifyToken } from '../../shared/auth/index.js';
@@ -26,7 +28,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Auth0 answers with x-request-id style ids; ours travel into events and audit entries.
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Bad percent-encoding in the path and over-long parameters, which Fastify answers itself
+    // unless handed to us, and requests Node refuses before Fastify: Auth0's body for all.
+    frameworkErrors: errorHandler,
+    clientErrorHandler,
   };
   // An https server has a different Node server type but the same Fastify surface for us.
   const app = (opts.https ? Fastify({ ...base, https: opts.https } as FastifyServerOptions) : Fastify(base)) as FastifyInstance;
@@ -35,17 +42,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // only cost time, so the schemas serve the OpenAPI document and serialisation is plain JSON.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.withTypeProvider<ZodTypeProvider>();
-  // Auth0 accepts an empty body on rotate-secret and DELETE even with a JSON content type (SDKs
-  // send one); Fastify's parser refuses it. Empty means "no body"; anything else goes through
-  // Fastify's own parser, which keeps its prototype-poisoning protection.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '' || body === undefined) return done(null, undefined);
-    parseJson(req, body as string, done);
-  });
+  acceptJsonBodies(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  // First, so health, docs and the not-found answer are covered too.
+  refuseBadUrlInput(app);
   await app.register(healthRoutes, { readiness: opts.readiness });
   await registerDocs(app);
   if (opts.verify) authenticateManagementApi(app, opts.verify);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { redactSecrets, targetClientOf, toRequestRecord, type RequestRecord } from '../../shared/audit/index.js';
 import type { EventProducer } from '../../shared/kafka/index.js';
+import { isManagementApiRoute } from '../../shared/auth/index.js';
 import { requestMeta } from './request-meta.js';
+import { findJsonViolation } from '../../shared/http/json-limits.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -15,6 +17,12 @@ function parseBody(payload: unknown): unknown {
   }
 }
 
+/** The query, unless it was refused for what it holds: that must not reach the trail either. */
+function recordableQuery(req: FastifyRequest): Record<string, unknown> {
+  const query = (req.query as Record<string, unknown> | undefined) ?? {};
+  return findJsonViolation(query) ? {} : query;
+}
+
 /**
  * Admin actions that produce no domain event still belong in the audit trail: every refused or
  * failed mutating request (validation, 401, 403, 404, 409, …) and every read that revealed a
@@ -23,7 +31,7 @@ function parseBody(payload: unknown): unknown {
  */
 export function recordAuditRequests(app: FastifyInstance, deps: { producer: EventProducer; topic: string }): void {
   app.addHook('onSend', async (req, reply, payload) => {
-    if (!req.url.startsWith('/api/v2/')) return payload;
+    if (!isManagementApiRoute(req)) return payload;
     const status = reply.statusCode;
     const read = READS.has(req.method);
     const outcome: RequestRecord['outcome'] | undefined = !read && status >= 400 ? 'failure' : read && status < 300 && req.revealedSecrets?.length ? 'secrets_read' : undefined;
@@ -32,7 +40,7 @@ export function recordAuditRequests(app: FastifyInstance, deps: { producer: Even
     const record: RequestRecord = {
       outcome,
       meta,
-      query: (req.query as Record<string, unknown> | undefined) ?? {},
+      query: recordableQuery(req),
       body: redactSecrets(req.body),
       status,
       response_body: outcome === 'failure' ? redactSecrets(parseBody(payload)) : undefined,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { Auth0Error } from '../../shared/errors/auth0-error.js';
+import { isManagementApiRoute } from '../../shared/auth/index.js';
 
 /**
  * Auth0 limits the Management API per caller and answers 429 with X-RateLimit-* headers; SDKs
@@ -15,7 +16,7 @@ export async function registerRateLimit(app: FastifyInstance, perSecond: number)
     hook: 'preHandler',
     max: perSecond,
     timeWindow: 1000,
-    allowList: (req: FastifyRequest) => !req.url.startsWith('/api/v2/'),
+    allowList: (req: FastifyRequest) => !isManagementApiRoute(req),
     keyGenerator: (req: FastifyRequest) => (req.principal?.clientId ? `app:${req.principal.clientId}` : `ip:${req.ip}`),
     errorResponseBuilder: () =>
       new Auth0Error(429, 'Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers.', 'too_many_requests'),

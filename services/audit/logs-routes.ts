@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { stringify } from 'csv-stringify';
@@ -33,6 +33,15 @@ const ExportQuerySchema = z.strictObject({
 });
 
 type Row = Record<string, unknown>;
+
+/** The origin the caller used; empty (a relative link) when its Host header is no URL authority. */
+function originOf(req: FastifyRequest): string {
+  try {
+    return new URL(`${req.protocol}://${req.host}`).origin;
+  } catch {
+    return '';
+  }
+}
 
 async function rows(ch: Pick<ClickHouseHandle, 'client'>, built: { query: string; params: Record<string, unknown> }): Promise<Row[]> {
   const rs = await ch.client.query({ query: built.query, query_params: built.params, format: 'JSONEachRow' });
@@ -72,10 +81,10 @@ export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHou
       const page = (await rows(ch, buildLogsSelect({ fromLogId: query.from, take: query.take }))).map(fromAuditRow);
       // Auth0: the next page continues after the last id; an empty page points at itself.
       const next = page.at(-1)?.log_id ?? query.from;
-      const url = new URL(req.url, `${req.protocol}://${req.host}`);
+      const url = new URL(req.url, 'http://localhost');
       if (next) url.searchParams.set('from', next);
       url.searchParams.set('take', String(query.take ?? 50));
-      void reply.header('link', `<${url.toString()}>; rel="next"`);
+      void reply.header('link', `<${originOf(req)}${url.pathname}${url.search}>; rel="next"`);
       return page;
     }
     const opts = { q, sort: query.sort, page: query.page, perPage: query.per_page, fields: query.fields, includeFields: query.include_fields };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { clientFields as f } from './fields.js';
 import { clientRuleViolations, toRuleView, type RuleScope } from './rules.js';
 import { withCreateDefaults } from './defaults.js';
+import { fieldLimitViolations, type FieldLimits } from '../http/json-limits.js';
 
 // The request, state and response shapes of a client, all built from the field schemas in
 // fields.ts so a field is defined once. Bodies are strict (Auth0: additionalProperties false).
@@ -12,6 +13,34 @@ const { resource_server_identifier: _rsi, third_party_security_mode: _tpsm, ...u
 const addRuleIssues = (view: Record<string, unknown>, scope: RuleScope, ctx: z.RefinementCtx) => {
   for (const v of clientRuleViolations(toRuleView(view), scope)) {
     ctx.addIssue({ code: 'custom', path: v.path, message: v.message, params: { rule: v.rule } });
+  }
+};
+
+const KIB = 1024;
+/**
+ * Depth (the field's own object is level 1) and JSON size of the pass-through objects, whose
+ * content Auth0 does not describe. Checked on requests only: events already on the log keep
+ * parsing whatever they hold. client_metadata has Auth0's own limits (fields.ts).
+ */
+export const FREE_FORM_LIMITS: Readonly<Partial<Record<keyof typeof f, FieldLimits>>> = {
+  addons: { maxDepth: 8, maxBytes: 64 * KIB },
+  jwt_configuration: { maxDepth: 4, maxBytes: 16 * KIB },
+  mobile: { maxDepth: 4, maxBytes: 16 * KIB },
+  native_social_login: { maxDepth: 4, maxBytes: 4 * KIB },
+  encryption_key: { maxDepth: 2, maxBytes: 16 * KIB },
+  oidc_logout: { maxDepth: 4, maxBytes: 16 * KIB },
+  oidc_backchannel_logout: { maxDepth: 4, maxBytes: 16 * KIB },
+  session_transfer: { maxDepth: 4, maxBytes: 16 * KIB },
+  token_quota: { maxDepth: 4, maxBytes: 4 * KIB },
+  token_exchange: { maxDepth: 4, maxBytes: 4 * KIB },
+  client_authentication_methods: { maxDepth: 5, maxBytes: 64 * KIB },
+  signed_request_object: { maxDepth: 5, maxBytes: 64 * KIB },
+  my_organization_configuration: { maxDepth: 4, maxBytes: 16 * KIB },
+};
+
+const addFreeFormIssues = (body: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  for (const v of fieldLimitViolations(body, FREE_FORM_LIMITS as Record<string, FieldLimits>)) {
+    ctx.addIssue({ code: 'custom', path: v.path, message: v.text });
   }
 };
 
@@ -29,7 +58,10 @@ const clientCreateObject = z.strictObject({
 export type ClientCreate = z.infer<typeof clientCreateObject>;
 
 export const ClientCreateSchema = clientCreateObject
-  .superRefine((body, ctx) => addRuleIssues(withCreateDefaults(body), { kind: 'all' }, ctx))
+  .superRefine((body, ctx) => {
+    addFreeFormIssues(body, ctx);
+    addRuleIssues(withCreateDefaults(body), { kind: 'all' }, ctx);
+  })
   .describe('Body of POST /api/v2/clients');
 
 // ---- PATCH /api/v2/clients/{id} ----
@@ -67,7 +99,10 @@ export type ClientUpdate = z.infer<typeof clientUpdateObject>;
 
 export const ClientUpdateSchema = clientUpdateObject
   // Only the rules whose fields are all in the body; decideUpdate checks the merged result.
-  .superRefine((body, ctx) => addRuleIssues(body, { kind: 'present', keys: new Set(Object.keys(body)) }, ctx))
+  .superRefine((body, ctx) => {
+    addFreeFormIssues(body, ctx);
+    addRuleIssues(body, { kind: 'present', keys: new Set(Object.keys(body)) }, ctx);
+  })
   .describe('Body of PATCH /api/v2/clients/{id}');
 
 // ---- State ----

@@ -10,6 +10,10 @@ export interface Auth0ErrorBody {
   attributes?: { error: string };
 }
 
+// Auth0 answers with the reason phrases of RFC 2616 (its API runs on hapi/boom), where Node has
+// RFC 9110's newer names.
+const AUTH0_REASONS: Record<number, string> = { 413: 'Request Entity Too Large', 414: 'Request-URI Too Large' };
+
 /**
  * An error answered in Auth0's shape `{statusCode, error, message, errorCode}`. `statusCode`
  * also lets Fastify pick the HTTP status when the error is thrown from a handler.
@@ -25,7 +29,7 @@ export class Auth0Error extends Error {
   constructor(statusCode: number, message: string, errorCode?: string, options?: { attributes?: { error: string }; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.statusCode = statusCode;
-    this.error = STATUS_CODES[statusCode] ?? 'Error';
+    this.error = AUTH0_REASONS[statusCode] ?? STATUS_CODES[statusCode] ?? 'Error';
     this.errorCode = errorCode;
     this.attributes = options?.attributes;
   }
@@ -54,4 +58,4 @@ export const notFound = (message = 'The client does not exist', errorCode = 'ine
 /** Auth0's errorCode for 409 is unconfirmed; "conflict" is our choice. */
 export const conflict = (message: string, errorCode = 'conflict') => new Auth0Error(409, message, errorCode);
 
-export { fromZodError, fromZodIssues, type ValidationTarget } from './from-zod.js';
+export { fromZodError, fromZodIssues, validationError, type ValidationTarget } from './from-zod.js';

@@ -40,10 +40,18 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], options: Vali
     return new Auth0Error(400, issue.message, target.errorCode);
   }
   const { text, at } = describeIssue(issue);
-  if (at.length === 0) return new Auth0Error(400, `${target.prefix}: '${text}'.`, target.errorCode);
-  const description = opts.schema ? descriptionAt(opts.schema, at) : undefined;
+  return validationError(opts.where ?? 'body', text, at, opts.schema ? descriptionAt(opts.schema, at) : undefined);
+}
+
+/**
+ * Auth0's 400 for one problem `text` at `path` of the body, query or path parameters:
+ * `Payload validation error: '<text>' on property <path> (<description>).`
+ */
+export function validationError(where: ValidationTarget, text: string, path: readonly PropertyKey[] = [], description?: string): Auth0Error {
+  const target = TARGETS[where];
+  if (path.length === 0) return new Auth0Error(400, `${target.prefix}: '${text}'.`, target.errorCode);
   const suffix = description ? ` (${description})` : '';
-  return new Auth0Error(400, `${target.prefix}: '${text}' on property ${formatPath(at)}${suffix}.`, target.errorCode);
+  return new Auth0Error(400, `${target.prefix}: '${text}' on property ${formatPath(path)}${suffix}.`, target.errorCode);
 }
 
 /** `refresh_token.policies[0].audience` */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isSealed } from '../crypto/secret-box.js';
+import { fieldLimitViolations, type FieldLimits } from '../http/json-limits.js';
 import { datadogSinkSchema, httpSinkSchema, splunkSinkSchema, sumoSinkSchema, type EndpointPolicy, type SinkType } from '../sinks/index.js';
 
 // Auth0's log stream shapes (Management API v2 /log-streams) for the sink types apptrail ships to.
@@ -70,6 +71,9 @@ export function logStreamCreateSchema(policy: EndpointPolicy = {}) {
 }
 export type LogStreamCreate = z.infer<ReturnType<typeof logStreamCreateSchema>>;
 
+/** Depth and JSON size of the `sink` of a PATCH (its own object is level 1). */
+export const SINK_PATCH_LIMITS: Readonly<Record<string, FieldLimits>> = { sink: { maxDepth: 4, maxBytes: 16 * 1024 } };
+
 /**
  * PATCH: the sink is merged field by field into the current one (null removes an optional field)
  * and the result is validated against the stream's type, which cannot change.
@@ -80,6 +84,9 @@ export const LogStreamUpdateSchema = z.strictObject({
   isPriority: IsPrioritySchema.optional(),
   filters: FiltersSchema.optional(),
   sink: z.record(z.string(), z.unknown()).optional().describe('Sink fields to change; the others keep their value'),
+}).superRefine((body, ctx) => {
+  // The sink is free-form until merged and checked against its type: bounded until then.
+  for (const v of fieldLimitViolations(body, SINK_PATCH_LIMITS)) ctx.addIssue({ code: 'custom', path: v.path, message: v.text });
 });
 export type LogStreamUpdate = z.infer<typeof LogStreamUpdateSchema>;
 
