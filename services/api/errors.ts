@@ -29,7 +29,10 @@ const FASTIFY_CODES: Record<string, string> = {
 };
 
 export function errorHandler(err: FastifyError | Auth0Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (err instanceof Auth0Error) return reply.code(err.statusCode).send(err.toJSON());
+  if (err instanceof Auth0Error) {
+    if (err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
+    return reply.code(err.statusCode).send(err.toJSON());
+  }
   const status = (err as FastifyError).statusCode ?? 500;
   if (status >= 400 && status < 500) {
     const body = new Auth0Error(status, err.message, FASTIFY_CODES[(err as FastifyError).code] ?? 'invalid_request');

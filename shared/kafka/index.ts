@@ -7,3 +7,5 @@ export * from './chunk.js';
 export * from './admin-retry.js';
 export * from './topic-projection.js';
 export * from './instance-group.js';
+export * from './append-and-await.js';
+export * from './background-delivery.js';
