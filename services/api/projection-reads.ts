@@ -10,7 +10,7 @@ import { unavailable } from '../../shared/errors/auth0-error.js';
 export const STALE_HEADER = 'x-apptrail-stale';
 
 /** How long a read waits for its projection to catch up before answering from what it holds. */
-export const READ_WAIT_MS = 1_500;
+export const READ_WAIT_MS = 1_000;
 
 interface Projection {
   catchUp(timeoutMs: number): Promise<void>;

@@ -3,7 +3,7 @@ import { Auth0Error, RETRY_AFTER_SECONDS, unavailable } from '../errors/auth0-er
 import type { EventProducer } from './producer.js';
 
 /** How long a command may take, send and read-your-writes wait together, before it answers 503. */
-export const WRITE_DEADLINE_MS = 8_000;
+export const WRITE_DEADLINE_MS = 7_000;
 
 /**
  * The event was acknowledged by Kafka (it is durable and every reader will apply it), but this

@@ -1,10 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import type { OutgoingRecord } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import { backoffDelay, sleep } from '../retry/index.js';
 import type { EventProducer } from './producer.js';
 
 export interface BackgroundDeliveryOptions {
-  /** How long `send` holds its caller (an HTTP answer) before leaving the delivery to the background. */
+  /** How long `send` holds its caller (an HTTP answer) before leaving the delivery to the background; 0 while Kafka is failing. */
   waitMs?: number;
   /** Records kept for delivery at once; past it a record is logged at error and dropped. */
   maxPending?: number;
@@ -20,20 +21,27 @@ export interface BackgroundDeliveryOptions {
  * producer open (it belongs to whoever created it).
  */
 export function withBackgroundDelivery(producer: EventProducer, log: Logger, opts: BackgroundDeliveryOptions = {}): EventProducer {
-  const waitMs = opts.waitMs ?? 1_000;
+  const waitMs = opts.waitMs ?? 500;
   const maxPending = opts.maxPending ?? 10_000;
   const maxAgeMs = opts.maxAgeMs ?? 15 * 60_000;
   const pending = new Set<Promise<void>>();
   const closing = new AbortController();
+  // Every record retrying in the background sleeps on this one signal.
+  setMaxListeners(0, closing.signal);
+  // While Kafka is known to be failing, callers do not wait at all: the answer they hold (often a
+  // 503 about that very outage) would only be delayed for nothing.
+  let failing = false;
 
   async function deliver(topic: string, record: OutgoingRecord): Promise<void> {
     const until = Date.now() + maxAgeMs;
     for (let attempt = 1; ; attempt++) {
       try {
         await producer.send(topic, record);
+        failing = false;
         if (attempt > 1) log.info({ topic, attempt }, 'record delivered after retries');
         return;
       } catch (err) {
+        failing = true;
         if (Date.now() > until || closing.signal.aborted) {
           log.error({ err, topic, attempt }, 'record could not be delivered to Kafka; it is lost');
           return;
@@ -53,6 +61,7 @@ export function withBackgroundDelivery(producer: EventProducer, log: Logger, opt
       const delivery = deliver(topic, record);
       pending.add(delivery);
       void delivery.finally(() => pending.delete(delivery));
+      if (failing) return;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([delivery, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
       clearTimeout(timer);

@@ -140,6 +140,14 @@ export abstract class TopicProjection<R extends { id: string }, A> {
 }
 
 /**
+ * A group of one member has nobody to hand partitions to, so a short session costs nothing; and
+ * after a broker restart the group waits for the session of the member it remembers (this same
+ * process, from before the outage) to expire before the restarted consumer gets its partitions:
+ * commands wait on the projection, so that wait is the API's recovery time.
+ */
+export const PROJECTION_SESSION_TIMEOUT_MS = 10_000;
+
+/**
  * Runs a TopicProjection on a group of this process alone (every instance reads every
  * partition), from the beginning, with a short fetch wait: commands block on it.
  */
@@ -165,5 +173,6 @@ export function startProjectionRunner<R extends { id: string }>(opts: {
     log: opts.log,
     partitionsConsumedConcurrently: opts.partitions,
     fetch: { maxWaitMs: 50 },
+    sessionTimeoutMs: PROJECTION_SESSION_TIMEOUT_MS,
   });
 }

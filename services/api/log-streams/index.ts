@@ -4,7 +4,7 @@ import type { Config } from '../../../shared/config/index.js';
 import type { Logger } from '../../../shared/log/index.js';
 import type { Shutdown } from '../../../shared/lifecycle/index.js';
 import type { Check } from '../../../shared/health/index.js';
-import { createEventProducer, instanceGroupId, startConsumerRunner, type ConsumedRecord, type TopicNames } from '../../../shared/kafka/index.js';
+import { createEventProducer, instanceGroupId, PROJECTION_SESSION_TIMEOUT_MS, startConsumerRunner, type ConsumedRecord, type TopicNames } from '../../../shared/kafka/index.js';
 import { createSecretBox } from '../../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../../shared/auth/index.js';
 import {
@@ -63,6 +63,7 @@ export async function startLogStreamsFeature(
     log,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS,
     fetch: { maxWaitMs: 50 },
+    sessionTimeoutMs: PROJECTION_SESSION_TIMEOUT_MS,
   });
   shutdown.add('log streams projection', () => runner.stop());
 
