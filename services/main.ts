@@ -6,7 +6,7 @@
  */
 import { loadConfig, type Config } from '../shared/config/index.js';
 import { createLogger, type Logger } from '../shared/log/index.js';
-import { createShutdown, type Shutdown } from '../shared/lifecycle/index.js';
+import { createShutdown, installFaultGuard, type Shutdown } from '../shared/lifecycle/index.js';
 import { createEventProducer, createKafka, ensureTopics, processConsumerStatus, topicNames, topicSpecs } from '../shared/kafka/index.js';
 import { brokersFromConfig } from '../shared/kafka/brokers-from-config.js';
 import { clickhouseOptions, createClickHouse, migrate } from '../shared/clickhouse/index.js';
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.LOG_LEVEL, name: 'apptrail' });
   const shutdown = createShutdown(log, config.SHUTDOWN_TIMEOUT_MS);
   shutdown.listen();
+  installFaultGuard(log, () => shutdown.shutdown('uncaught exception'));
   try {
     const kafka = await startKafka(config, log, shutdown);
     const ch = await startClickHouse(config, log, shutdown);

@@ -44,7 +44,10 @@ const INTERNAL_ERROR = { statusCode: 500, error: STATUS_CODES[500], message: 'In
  * logged and answered with a generic 500 that names nothing internal.
  */
 export function errorHandler(err: FastifyError | Auth0Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (err instanceof Auth0Error) return reply.code(err.statusCode).send(err.toJSON());
+  if (err instanceof Auth0Error) {
+    if (err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
+    return reply.code(err.statusCode).send(err.toJSON());
+  }
   const known = FASTIFY_ERRORS[(err as FastifyError).code];
   if (known) {
     const body = known(err as FastifyError);

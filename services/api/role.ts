@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { Shutdown } from '../../shared/lifecycle/index.js';
-import { createEventProducer, startProjectionRunner, type TopicNames } from '../../shared/kafka/index.js';
+import { createEventProducer, startProjectionRunner, withBackgroundDelivery, type TopicNames } from '../../shared/kafka/index.js';
 import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../shared/auth/index.js';
@@ -48,12 +48,15 @@ export async function startApiRole(
   });
   shutdown.add('api projection', () => runner.stop());
   const commands = createClientCommands({ projection, producer, topic: names.clientEvents, box, log });
+  // A refused request is answered even while Kafka is down; its audit record follows when it can.
+  const auditRequests = withBackgroundDelivery(producer, log.child({ component: 'audit-requests' }));
+  shutdown.add('audit requests delivery', () => auditRequests.disconnect());
 
   return {
     projection,
     readiness: { clients_projection: () => projection.catchUp(1500) },
     feature: async (app) => {
-      recordAuditRequests(app, { producer, topic: names.auditRequests });
+      recordAuditRequests(app, { producer: auditRequests, topic: names.auditRequests });
       await clientRoutes(app, { commands, projection, box });
     },
   };

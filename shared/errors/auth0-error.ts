@@ -25,13 +25,16 @@ export class Auth0Error extends Error {
   readonly error: string;
   readonly errorCode: string | undefined;
   readonly attributes: { error: string } | undefined;
+  /** Sent as the Retry-After header (503 while a dependency is down). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(statusCode: number, message: string, errorCode?: string, options?: { attributes?: { error: string }; cause?: unknown }) {
+  constructor(statusCode: number, message: string, errorCode?: string, options?: { attributes?: { error: string }; cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.statusCode = statusCode;
     this.error = AUTH0_REASONS[statusCode] ?? STATUS_CODES[statusCode] ?? 'Error';
     this.errorCode = errorCode;
     this.attributes = options?.attributes;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   toJSON(): Auth0ErrorBody {
@@ -58,4 +61,12 @@ export const notFound = (message = 'The client does not exist', errorCode = 'ine
 /** Auth0's errorCode for 409 is unconfirmed; "conflict" is our choice. */
 export const conflict = (message: string, errorCode = 'conflict') => new Auth0Error(409, message, errorCode);
 
+/** How long a caller should wait before retrying while a dependency (Kafka) is down. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** A dependency outage: 503 with Retry-After, so clients back off and retry instead of failing. */
+export const unavailable = (message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) =>
+  new Auth0Error(503, message, 'temporarily_unavailable', { cause: options.cause, retryAfterSeconds: options.retryAfterSeconds ?? RETRY_AFTER_SECONDS });
+
 export { fromZodError, fromZodIssues, validationError, type ValidationTarget } from './from-zod.js';
+

@@ -23,7 +23,10 @@ export function createKafka(opts: { brokers: string[]; clientId: string; log: Lo
     clientId: opts.clientId,
     brokers: opts.brokers,
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+    // ~5 s of back-off before a call gives up (a consumer then crashes and restarts itself, a
+    // producer send fails and the API answers 503): short enough that an outage is reported well
+    // within an HTTP answer's time, and that recovery after it follows within ~2 s.
+    retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
     logCreator:
       () =>
       ({ level, log: entry }: LogEntry) => {

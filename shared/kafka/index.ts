@@ -10,3 +10,5 @@ export * from './instance-group.js';
 export * from './failure.js';
 export * from './dlq-limit.js';
 export * from './consumer-status.js';
+export * from './append-and-await.js';
+export * from './background-delivery.js';

@@ -7,12 +7,21 @@ import { withKafkaRetry } from './admin-retry.js';
 
 type Offsets = Array<{ partition: number; high: string }>;
 
+/** A projection wait that ran out of time: the record or the log's end was not reached (e.g. Kafka is down). */
+export class ProjectionTimeoutError extends Error {
+  override readonly name = 'ProjectionTimeoutError';
+}
+
 /**
  * A reader's in-memory fold of one topic, with the two waits an API built on it needs:
  * `expect(id)` resolves when the record with that event id has been applied (a command answers
  * only then: read-your-writes and the verdict at once), and `catchUp()` resolves once everything
  * written to the topic before the call has been applied (so a read on any instance sees every
  * write acknowledged before it). Subclasses say how a record is applied.
+ *
+ * Both waits are bounded by their own deadline (end-offset fetch included: it hangs while the
+ * broker is down), clean up after themselves, and never reject without a listener: a caller that
+ * gave up on a wait (a failed send) must not turn its timeout into an unhandled rejection.
  */
 export abstract class TopicProjection<R extends { id: string }, A> {
   private readonly waiters = new Map<string, (applied: A) => void>();
@@ -21,6 +30,8 @@ export abstract class TopicProjection<R extends { id: string }, A> {
   private readonly barriers = new Set<{ target: Offsets; resolve: () => void }>();
   private queuedFetch: Promise<Offsets> | undefined;
   private runningFetch: Promise<Offsets> | undefined;
+  /** When this fold was last known to hold everything on the topic (a catch-up that succeeded). */
+  private caughtUpAt = Date.now();
 
   constructor(
     private readonly admin: Admin,
@@ -35,9 +46,13 @@ export abstract class TopicProjection<R extends { id: string }, A> {
   handle = async (records: ConsumedRecord<R>[]): Promise<void> => {
     const done: Array<{ record: R; applied: A }> = [];
     for (const rec of records) {
+      const offset = BigInt(rec.offset);
+      // A consumer that restarts after an outage resumes from its last COMMIT, which may be behind
+      // what this fold already applied; applying a record twice is not a no-op for every fold.
+      if (offset < (this.position.get(rec.partition) ?? 0n)) continue;
       const applied = this.applyRecord(rec.value);
       done.push({ record: rec.value, applied });
-      this.position.set(rec.partition, BigInt(rec.offset) + 1n);
+      this.position.set(rec.partition, offset + 1n);
       const waiter = this.waiters.get(rec.value.id);
       if (waiter) {
         this.waiters.delete(rec.value.id);
@@ -48,43 +63,54 @@ export abstract class TopicProjection<R extends { id: string }, A> {
     this.afterBatch(done);
   };
 
-  /** Registers interest in an event id before it is produced, so the answer cannot be missed. */
+  /**
+   * Registers interest in an event id before it is produced, so the answer cannot be missed.
+   * The promise is marked handled here: a caller whose send failed may drop it (after `forget`).
+   */
   expect(eventId: string, timeoutMs: number): Promise<A> {
-    return new Promise<A>((resolve, reject) => {
+    const applied = new Promise<A>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(eventId);
-        reject(new Error(`event ${eventId} was not applied within ${timeoutMs} ms`));
+        reject(new ProjectionTimeoutError(`event ${eventId} was not applied within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.waiters.set(eventId, (applied) => {
+      this.waiters.set(eventId, (value) => {
         clearTimeout(timer);
-        resolve(applied);
+        resolve(value);
       });
     });
+    applied.catch(() => undefined);
+    return applied;
   }
 
   forget(eventId: string): void {
     this.waiters.delete(eventId);
   }
 
-  /** Resolves once everything written to the topic before this call has been applied. */
+  /**
+   * Resolves once everything written to the topic before this call has been applied; rejects with
+   * ProjectionTimeoutError when that is not known within `timeoutMs` (end offsets included).
+   */
   async catchUp(timeoutMs: number): Promise<void> {
-    const target = await this.endOffsets();
-    if (this.reached(target)) return;
-    await new Promise<void>((resolve, reject) => {
-      const barrier = {
-        target,
-        resolve: () => {
-          clearTimeout(timer);
-          this.barriers.delete(barrier);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.barriers.delete(barrier);
-        reject(new Error(`projection of ${this.topic} did not catch up within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.barriers.add(barrier);
+    let timer: NodeJS.Timeout | undefined;
+    let barrier: { target: Offsets; resolve: () => void } | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ProjectionTimeoutError(`projection of ${this.topic} did not catch up within ${timeoutMs} ms`)), timeoutMs);
     });
+    try {
+      const target = await Promise.race([this.endOffsets(), deadline]);
+      if (!this.reached(target)) {
+        await Promise.race([new Promise<void>((resolve) => this.barriers.add((barrier = { target, resolve }))), deadline]);
+      }
+      this.caughtUpAt = Date.now();
+    } finally {
+      clearTimeout(timer);
+      if (barrier) this.barriers.delete(barrier);
+    }
+  }
+
+  /** Whole seconds since this fold was last confirmed to hold the whole topic. */
+  staleSeconds(): number {
+    return Math.max(0, Math.floor((Date.now() - this.caughtUpAt) / 1000));
   }
 
   private reached(target: Offsets): boolean {
@@ -106,10 +132,20 @@ export abstract class TopicProjection<R extends { id: string }, A> {
         this.runningFetch = next;
         return withKafkaRetry(() => this.admin.fetchTopicOffsets(this.topic), { timeoutMs: 5000 });
       });
+    // Callers race this against their own deadline and may have left when it fails.
+    next.catch(() => undefined);
     this.queuedFetch = next;
     return next;
   }
 }
+
+/**
+ * A group of one member has nobody to hand partitions to, so a short session costs nothing; and
+ * after a broker restart the group waits for the session of the member it remembers (this same
+ * process, from before the outage) to expire before the restarted consumer gets its partitions:
+ * commands wait on the projection, so that wait is the API's recovery time.
+ */
+export const PROJECTION_SESSION_TIMEOUT_MS = 10_000;
 
 /**
  * Runs a TopicProjection on a group of this process alone (every instance reads every
@@ -137,5 +173,6 @@ export function startProjectionRunner<R extends { id: string }>(opts: {
     log: opts.log,
     partitionsConsumedConcurrently: opts.partitions,
     fetch: { maxWaitMs: 50 },
+    sessionTimeoutMs: PROJECTION_SESSION_TIMEOUT_MS,
   });
 }

@@ -1,9 +1,10 @@
-import { Auth0Error, conflict } from '../errors/auth0-error.js';
+import { conflict } from '../errors/auth0-error.js';
 import type { EventMeta } from '../clients/envelope.js';
-import type { EventProducer } from '../kafka/index.js';
+import { appendAndAwait, UnconfirmedAppendError, WRITE_DEADLINE_MS, type EventProducer } from '../kafka/index.js';
 import type { Logger } from '../log/index.js';
 import { toLogStreamEventRecord, type LogStreamEvent } from './events.js';
-import type { LogStreamState } from './fold.js';
+import { apply, type LogStreamState } from './fold.js';
+import type { Applied } from './store.js';
 import type { LogStreamProjection } from './projection.js';
 
 export interface AppendDeps {
@@ -13,7 +14,8 @@ export interface AppendDeps {
   log: Logger;
   /** Re-decisions on fresh state after losing a race, before answering 409. */
   maxAttempts?: number;
-  applyTimeoutMs?: number;
+  /** Send and read-your-writes wait of one command together; past it the answer is 503. */
+  deadlineMs?: number;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface AppendDeps {
  */
 export function createDecideAndAppend(deps: AppendDeps) {
   const maxAttempts = deps.maxAttempts ?? 25;
-  const applyTimeoutMs = deps.applyTimeoutMs ?? 10_000;
+  const deadlineMs = deps.deadlineMs ?? WRITE_DEADLINE_MS;
   const lanes = new Map<string, Promise<unknown>>();
 
   function inLane<T>(id: string, work: () => Promise<T>): Promise<T> {
@@ -35,31 +37,32 @@ export function createDecideAndAppend(deps: AppendDeps) {
     return current;
   }
 
-  async function append(event: LogStreamEvent, meta: EventMeta) {
-    const { record, id } = toLogStreamEventRecord(event, meta);
-    const applied = deps.projection.expect(id, applyTimeoutMs);
-    try {
-      await deps.producer.send(deps.topic, record);
-    } catch (err) {
-      deps.projection.forget(id);
-      applied.catch(() => undefined);
-      throw new Auth0Error(503, 'The event log is unavailable; the command was not accepted. Retry later.', 'temporarily_unavailable', { cause: err });
-    }
-    return applied;
-  }
-
-  /** The state after the event took effect, or the current state when the decision was "no change". */
+  /**
+   * The state after the event took effect, or the current state when the decision was "no change".
+   * `settleNew`: the stream id is new (a create), so once its event is on the log its fold from
+   * nothing is the state every reader reaches, and answers even if this projection lags behind.
+   */
   return function decideAndAppend(
     streamId: string,
     decide: (state: LogStreamState | undefined) => LogStreamEvent | undefined,
     meta: EventMeta,
+    opts: { settleNew?: boolean } = {},
   ): Promise<LogStreamState | undefined> {
+    const deadlineAt = Date.now() + deadlineMs;
     return inLane(streamId, async () => {
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         const state = deps.projection.store.get(streamId);
         const event = decide(state);
         if (event === undefined) return state;
-        const result = await append(event, meta);
+        const { record, id, time } = toLogStreamEventRecord(event, meta);
+        let result: Applied;
+        try {
+          result = await appendAndAwait(deps, record, id, deadlineAt);
+        } catch (err) {
+          if (!(err instanceof UnconfirmedAppendError) || !opts.settleNew) throw err;
+          const folded = apply(undefined, event, time);
+          result = { verdict: folded.verdict, before: undefined, after: folded.state };
+        }
         if (result.verdict === 'applied') return result.after;
         deps.log.debug({ streamId, attempt, type: event.type }, 'log stream command lost a race; re-deciding on fresh state');
       }

@@ -11,10 +11,12 @@ import {
   type ClientState,
   type ClientUpdate,
   type EventMeta,
+  apply,
+  type Applied,
 } from '../../../shared/clients/index.js';
 import type { SecretBox } from '../../../shared/crypto/secret-box.js';
-import { Auth0Error, conflict } from '../../../shared/errors/auth0-error.js';
-import type { EventProducer } from '../../../shared/kafka/index.js';
+import { conflict } from '../../../shared/errors/auth0-error.js';
+import { appendAndAwait, UnconfirmedAppendError, WRITE_DEADLINE_MS, type EventProducer } from '../../../shared/kafka/index.js';
 import type { Logger } from '../../../shared/log/index.js';
 import type { ClientProjection } from './projection.js';
 
@@ -26,7 +28,8 @@ export interface CommandDeps {
   log: Logger;
   /** How many times a command is re-decided on fresh state after losing a race. */
   maxAttempts?: number;
-  applyTimeoutMs?: number;
+  /** Send and read-your-writes wait of one command together; past it the answer is 503. */
+  deadlineMs?: number;
 }
 
 /**
@@ -40,7 +43,7 @@ export function createClientCommands(deps: CommandDeps) {
   // is applied), so losing 25 in a row is a ~3e-8 event; a jittered wait would only make the
   // loser lose again to the winner's next command.
   const maxAttempts = deps.maxAttempts ?? 25;
-  const applyTimeoutMs = deps.applyTimeoutMs ?? 10_000;
+  const deadlineMs = deps.deadlineMs ?? WRITE_DEADLINE_MS;
   const lanes = new Map<string, Promise<unknown>>();
 
   function inLane<T>(clientId: string, work: () => Promise<T>): Promise<T> {
@@ -53,23 +56,33 @@ export function createClientCommands(deps: CommandDeps) {
     return current;
   }
 
-  async function append(event: ClientEvent, meta: EventMeta) {
-    const { record, id } = toClientEventRecord(event, meta);
-    const applied = deps.projection.expect(id, applyTimeoutMs);
-    try {
-      await deps.producer.send(deps.topic, record);
-    } catch (err) {
-      deps.projection.forget(id);
-      throw new Auth0Error(503, 'The event log is unavailable; the command was not accepted. Retry later.', 'temporarily_unavailable', { cause: err });
-    }
-    return applied;
-  }
-
-  async function decideAndAppend(clientId: string, decide: (state: ClientState | undefined) => ClientEvent, meta: EventMeta): Promise<ClientState | undefined> {
+  /**
+   * `settleNew`: the client id is new (a create), so it has no history and no rival; once its event
+   * is on the log, the fold of that one event from nothing is the state every reader will reach.
+   * A create acknowledged by Kafka but not yet applied here is then answered 201 from the event,
+   * not 503 (which would make the caller retry and create a second client).
+   */
+  async function decideAndAppend(
+    clientId: string,
+    decide: (state: ClientState | undefined) => ClientEvent,
+    meta: EventMeta,
+    opts: { settleNew?: boolean } = {},
+  ): Promise<ClientState | undefined> {
+    // The deadline starts now: time spent queued behind this client's previous command counts.
+    const deadlineAt = Date.now() + deadlineMs;
     return inLane(clientId, async () => {
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         const event = decide(deps.projection.store.get(clientId));
-        const result = await append(event, meta);
+        const { record, id, time } = toClientEventRecord(event, meta);
+        let result: Applied;
+        try {
+          result = await appendAndAwait(deps, record, id, deadlineAt);
+        } catch (err) {
+          if (!(err instanceof UnconfirmedAppendError) || !opts.settleNew) throw err;
+          deps.log.warn({ clientId, eventId: id, type: event.type }, 'event acknowledged but not applied in time; answering from the event itself');
+          const folded = apply(undefined, event, time);
+          result = { verdict: folded.verdict, before: undefined, after: folded.state };
+        }
         if (result.verdict === 'applied') return result.after;
         deps.log.debug({ clientId, attempt, type: event.type }, 'command lost a race; re-deciding on fresh state');
       }
@@ -85,7 +98,7 @@ export function createClientCommands(deps: CommandDeps) {
         secretSealed: deps.box.seal(generateClientSecret()),
         ...(input.encryption_key ? { encryptionKeySealed: deps.box.seal(JSON.stringify(input.encryption_key)) } : {}),
       };
-      const state = await decideAndAppend(clientId, () => decideCreate(input, secrets), meta);
+      const state = await decideAndAppend(clientId, () => decideCreate(input, secrets), meta, { settleNew: true });
       return state!;
     },
 

@@ -10,19 +10,21 @@ import { principalOf, requireAnyScope } from '../../../shared/auth/index.js';
 import type { ClientCommands } from './commands.js';
 import type { ClientProjection } from './projection.js';
 import { presentClient, readView } from './present.js';
+import { catchUpOrFlagStale } from '../projection-reads.js';
 import { afterCursor, encodeCursor, FieldsQuerySchema, filterClients, ListClientsQuerySchema } from './query.js';
 
 const READ = ['read:clients', 'read:client_keys', 'read:client_credentials', 'read:client_summary'];
 const UPDATE = ['update:clients', 'update:client_keys', 'update:client_credentials'];
 const IdParams = z.strictObject({ id: z.string().min(1).max(64).describe('The client_id') });
 const ErrorSchema = z.object({ statusCode: z.number(), error: z.string(), message: z.string(), errorCode: z.string().optional() });
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
 
 export interface ClientRoutesDeps {
   commands: ClientCommands;
   projection: ClientProjection;
   box: SecretBox;
-  readTimeoutMs?: number;
+  /** How long a read waits for the projection to catch up before answering it flagged stale. */
+  readWaitMs?: number;
 }
 
 /** The secret fields a read answer carries, for the audit trail (mgmt_api_read). */
@@ -33,7 +35,6 @@ function revealed(clients: object[]): string[] {
 export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { commands, projection, box } = deps;
-  const readTimeoutMs = deps.readTimeoutMs ?? 10_000;
   const tags = ['clients'];
 
   r.post('/api/v2/clients', { schema: { tags, summary: 'Create a client', body: ClientCreateSchema, response: { 201: ClientPartialSchema, ...errors } } }, async (req, reply) => {
@@ -45,10 +46,10 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
   r.get(
     '/api/v2/clients',
     { schema: { tags, summary: 'Get clients', querystring: ListClientsQuerySchema, response: { 200: z.union([z.array(ClientPartialSchema), z.object({}).loose()]), ...errors } } },
-    async (req) => {
+    async (req, reply) => {
       const principal = principalOf(req);
       requireAnyScope(principal, READ);
-      await projection.catchUp(readTimeoutMs);
+      await catchUpOrFlagStale(projection, reply, deps.readWaitMs);
       const q = req.query;
       const view = { ...readView(principal), fields: q.fields, includeFields: q.include_fields };
       const matching = filterClients(projection.store.live(), q);
@@ -71,10 +72,10 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     },
   );
 
-  r.get('/api/v2/clients/:id', { schema: { tags, summary: 'Get a client', params: IdParams, querystring: FieldsQuerySchema, response: { 200: ClientPartialSchema, ...errors } } }, async (req) => {
+  r.get('/api/v2/clients/:id', { schema: { tags, summary: 'Get a client', params: IdParams, querystring: FieldsQuerySchema, response: { 200: ClientPartialSchema, ...errors } } }, async (req, reply) => {
     const principal = principalOf(req);
     requireAnyScope(principal, READ);
-    await projection.catchUp(readTimeoutMs);
+    await catchUpOrFlagStale(projection, reply, deps.readWaitMs);
     const state = projection.store.get(req.params.id);
     if (!state || state.deleted) throw notFound();
     const client = presentClient(state, box, { ...readView(principal), fields: req.query.fields, includeFields: req.query.include_fields });

@@ -23,7 +23,7 @@ export function createLogStreamCommands(deps: LogStreamCommandDeps) {
       // A soft cap: two instances creating at once may pass it together, which costs one stream too many, not data.
       if (deps.store.live().length >= deps.maxStreams) throw conflict(`You have reached the maximum number of log streams (${deps.maxStreams}) for your account`, 'log_stream_limit_reached');
       const id = generateLogStreamId();
-      const state = await decideAndAppend(id, () => decideCreate(input, { id, box, now: new Date() }), meta);
+      const state = await decideAndAppend(id, () => decideCreate(input, { id, box, now: new Date() }), meta, { settleNew: true });
       return state!;
     },
     async update(id: string, patch: LogStreamUpdate, meta: EventMeta): Promise<LogStreamState> {

@@ -4,7 +4,7 @@ import type { Config } from '../../../shared/config/index.js';
 import type { Logger } from '../../../shared/log/index.js';
 import type { Shutdown } from '../../../shared/lifecycle/index.js';
 import type { Check } from '../../../shared/health/index.js';
-import { createEventProducer, instanceGroupId, startConsumerRunner, type ConsumedRecord, type TopicNames } from '../../../shared/kafka/index.js';
+import { createEventProducer, instanceGroupId, PROJECTION_SESSION_TIMEOUT_MS, startConsumerRunner, type ConsumedRecord, type TopicNames } from '../../../shared/kafka/index.js';
 import { createSecretBox } from '../../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../../shared/auth/index.js';
 import {
@@ -13,6 +13,7 @@ import {
 } from '../../../shared/log-streams/index.js';
 import { createLogStreamCommands } from './commands.js';
 import { logStreamRoutes } from './routes.js';
+import { READ_WAIT_MS } from '../projection-reads.js';
 
 export interface LogStreamsFeatureDeps {
   config: Config;
@@ -62,6 +63,7 @@ export async function startLogStreamsFeature(
     log,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS,
     fetch: { maxWaitMs: 50 },
+    sessionTimeoutMs: PROJECTION_SESSION_TIMEOUT_MS,
   });
   shutdown.add('log streams projection', () => runner.stop());
 
@@ -73,11 +75,16 @@ export async function startLogStreamsFeature(
     maxStreams: deps.maxStreams ?? 20,
   });
   const lagOf = async (streamId: string, startFrom: StoredStartFrom): Promise<number | null> => {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await streamLag(admin, { topic: names.auditLog, groupId: exporterGroupId(config.KAFKA_TOPIC_PREFIX, streamId), startFrom });
+      // Offsets come from the broker, which may be down: the health answer does not wait for it.
+      const lag = streamLag(admin, { topic: names.auditLog, groupId: exporterGroupId(config.KAFKA_TOPIC_PREFIX, streamId), startFrom });
+      return await Promise.race([lag, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), READ_WAIT_MS)))]);
     } catch (err) {
       log.warn({ err, stream: streamId }, 'could not compute log stream lag');
       return null;
+    } finally {
+      clearTimeout(timer);
     }
   };
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifySchemaCompiler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z, type ZodType } from 'zod';
 import { principalOf, requireAnyScope } from '../../../shared/auth/index.js';
@@ -10,9 +10,10 @@ import {
 import type { EndpointPolicy } from '../../../shared/sinks/index.js';
 import { requestMeta } from '../request-meta.js';
 import type { LogStreamCommands } from './commands.js';
+import { catchUpOrFlagStale, catchUpOrUnavailable } from '../projection-reads.js';
 
 const ErrorSchema = z.object({ statusCode: z.number(), error: z.string(), message: z.string(), errorCode: z.string().optional() });
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
 const IdParams = z.strictObject({ id: z.string().min(1).max(64).describe('The id of the log stream') });
 
 export const LogStreamHealthSchema = z.object({
@@ -46,17 +47,17 @@ export interface LogStreamRoutesDeps {
   /** Entries behind, from Kafka; null when Kafka cannot say right now. */
   lagOf: (streamId: string, startFrom: StoredStartFrom) => Promise<number | null>;
   policy: EndpointPolicy;
-  readTimeoutMs?: number;
+  /** How long a read waits for the projection to catch up before answering it flagged stale. */
+  readWaitMs?: number;
 }
 
 export async function logStreamRoutes(app: FastifyInstance, deps: LogStreamRoutesDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { commands, projection } = deps;
-  const readTimeoutMs = deps.readTimeoutMs ?? 10_000;
   const tags = ['log-streams'];
 
-  async function existing(id: string) {
-    await projection.catchUp(readTimeoutMs);
+  async function existing(id: string, reply: FastifyReply) {
+    await catchUpOrFlagStale(projection, reply, deps.readWaitMs);
     const state = projection.store.get(id);
     if (!state || state.deleted) throw streamNotFound();
     return state;
@@ -67,21 +68,21 @@ export async function logStreamRoutes(app: FastifyInstance, deps: LogStreamRoute
     { schema: { tags, summary: 'Create a log stream', body: logStreamCreateSchema(deps.policy), response: { 200: LogStreamResponseSchema, ...errors } }, validatorCompiler: validateWithoutInput },
     async (req) => {
       requireAnyScope(principalOf(req), ['create:log_streams']);
-      await projection.catchUp(readTimeoutMs);
+      await catchUpOrUnavailable(projection, deps.readWaitMs);
       // Auth0 answers a create with 200, not 201.
       return presentLogStream(await commands.create(req.body, requestMeta(req)));
     },
   );
 
-  r.get('/api/v2/log-streams', { schema: { tags, summary: 'Get log streams', response: { 200: z.array(LogStreamResponseSchema), ...errors } } }, async (req) => {
+  r.get('/api/v2/log-streams', { schema: { tags, summary: 'Get log streams', response: { 200: z.array(LogStreamResponseSchema), ...errors } } }, async (req, reply) => {
     requireAnyScope(principalOf(req), ['read:log_streams']);
-    await projection.catchUp(readTimeoutMs);
+    await catchUpOrFlagStale(projection, reply, deps.readWaitMs);
     return projection.store.live().map(presentLogStream);
   });
 
-  r.get('/api/v2/log-streams/:id', { schema: { tags, summary: 'Get a log stream', params: IdParams, response: { 200: LogStreamResponseSchema, ...errors } } }, async (req) => {
+  r.get('/api/v2/log-streams/:id', { schema: { tags, summary: 'Get a log stream', params: IdParams, response: { 200: LogStreamResponseSchema, ...errors } } }, async (req, reply) => {
     requireAnyScope(principalOf(req), ['read:log_streams']);
-    return presentLogStream(await existing(req.params.id));
+    return presentLogStream(await existing(req.params.id, reply));
   });
 
   r.patch(
@@ -89,14 +90,14 @@ export async function logStreamRoutes(app: FastifyInstance, deps: LogStreamRoute
     { schema: { tags, summary: 'Update a log stream', params: IdParams, body: LogStreamUpdateSchema, response: { 200: LogStreamResponseSchema, ...errors } }, validatorCompiler: validateWithoutInput },
     async (req) => {
       requireAnyScope(principalOf(req), ['update:log_streams']);
-      await projection.catchUp(readTimeoutMs);
+      await catchUpOrUnavailable(projection, deps.readWaitMs);
       return presentLogStream(await commands.update(req.params.id, req.body, requestMeta(req)));
     },
   );
 
   r.delete('/api/v2/log-streams/:id', { schema: { tags, summary: 'Delete a log stream', params: IdParams, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     requireAnyScope(principalOf(req), ['delete:log_streams']);
-    await projection.catchUp(readTimeoutMs);
+    await catchUpOrUnavailable(projection, deps.readWaitMs);
     await commands.remove(req.params.id, requestMeta(req));
     return reply.code(204).send(null);
   });
@@ -104,9 +105,9 @@ export async function logStreamRoutes(app: FastifyInstance, deps: LogStreamRoute
   r.get(
     '/api/v2/log-streams/:id/health',
     { schema: { tags, summary: 'Delivery health of a log stream (apptrail addition)', params: IdParams, response: { 200: LogStreamHealthSchema, ...errors } } },
-    async (req) => {
+    async (req, reply) => {
       requireAnyScope(principalOf(req), ['read:log_streams']);
-      const state = await existing(req.params.id);
+      const state = await existing(req.params.id, reply);
       return {
         id: state.id,
         status: state.status,

@@ -1,0 +1,43 @@
+import type { FastifyReply } from 'fastify';
+import { ProjectionTimeoutError } from '../../shared/kafka/index.js';
+import { unavailable } from '../../shared/errors/auth0-error.js';
+
+/**
+ * Set on a read answered from this instance's projection without confirming it holds every write
+ * acknowledged so far (Kafka did not say within READ_WAIT_MS, e.g. during a broker outage). The
+ * value is the whole number of seconds since the projection was last confirmed complete.
+ */
+export const STALE_HEADER = 'x-apptrail-stale';
+
+/** How long a read waits for its projection to catch up before answering from what it holds. */
+export const READ_WAIT_MS = 1_000;
+
+interface Projection {
+  catchUp(timeoutMs: number): Promise<void>;
+  staleSeconds(): number;
+}
+
+/** Read-your-writes when Kafka answers; otherwise the projection as it stands, flagged stale (never a 5xx). */
+export async function catchUpOrFlagStale(projection: Projection, reply: FastifyReply, waitMs = READ_WAIT_MS): Promise<void> {
+  try {
+    await projection.catchUp(waitMs);
+  } catch (err) {
+    if (!(err instanceof ProjectionTimeoutError) && !isKafkaError(err)) throw err;
+    void reply.header(STALE_HEADER, String(projection.staleSeconds()));
+  }
+}
+
+/** For commands, which must decide on complete state: 503 with Retry-After when it cannot be confirmed. */
+export async function catchUpOrUnavailable(projection: Projection, waitMs = READ_WAIT_MS): Promise<void> {
+  try {
+    await projection.catchUp(waitMs);
+  } catch (err) {
+    if (!(err instanceof ProjectionTimeoutError) && !isKafkaError(err)) throw err;
+    throw unavailable('The event log is unavailable; the command was not attempted. Retry later.', { cause: err });
+  }
+}
+
+/** kafkajs errors (connection refused, retries exhausted, …) all carry a KafkaJS name. */
+function isKafkaError(err: unknown): boolean {
+  return err instanceof Error && err.name.startsWith('KafkaJS');
+}
