@@ -31,6 +31,7 @@ export const datadogSink: SinkDefinition<DatadogSinkConfig> = {
   type: 'datadog',
   schema: datadogSinkSchema,
   secretFields: ['datadogApiKey'],
+  credentials: (config) => [config.datadogApiKey],
   // Datadog caps a request at 1,000 items and 5 MB; 4.25 MB is Vector's goal, leaving room for the frame.
   limits: () => ({ maxEntries: 1000, maxBytes: 4_250_000 }),
   frame: () => ({ open: '[', separator: ',', close: ']' }),
