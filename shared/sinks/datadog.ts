@@ -32,6 +32,7 @@ export const datadogSink: SinkDefinition<DatadogSinkConfig> = {
   schema: datadogSinkSchema,
   secretFields: ['datadogApiKey'],
   credentials: (config) => [config.datadogApiKey],
+  destinationFields: ['datadogRegion'],
   // Datadog caps a request at 1,000 items and 5 MB; 4.25 MB is Vector's goal, leaving room for the frame.
   limits: () => ({ maxEntries: 1000, maxBytes: 4_250_000 }),
   frame: () => ({ open: '[', separator: ',', close: ']' }),

@@ -38,6 +38,7 @@ export const httpSink: SinkDefinition<HttpSinkConfig> = {
   type: 'http',
   schema: httpSinkSchema,
   secretFields: ['httpAuthorization'],
+  destinationFields: ['httpEndpoint'],
   credentials: (config) => (config.httpAuthorization === undefined || config.httpAuthorization === '' ? [] : authorizationParts(config.httpAuthorization)),
   limits: (config) => ({ maxEntries: config.httpContentFormat === 'JSONOBJECT' ? 1 : 1000, maxBytes: 1_000_000 }),
   frame(config) {

@@ -21,6 +21,14 @@ export { datadogSink, datadogSinkSchema, datadogIntakeOrigins, type DatadogSinkC
 /** The sink types apptrail can deliver to, by Auth0 stream `type`. */
 export const sinks = { http: httpSink, splunk: splunkSink, sumo: sumoSink, datadog: datadogSink } as const;
 
+/** Sink fields whose change requires the secret fields again (see SinkDefinition.destinationFields). */
+export const sinkDestinationFields: { readonly [T in SinkType]: readonly string[] } = {
+  http: httpSink.destinationFields,
+  splunk: splunkSink.destinationFields,
+  sumo: sumoSink.destinationFields,
+  datadog: datadogSink.destinationFields,
+};
+
 /** Sink fields an API response or a log line must mask, by stream type. */
 export const sinkSecretFields: { readonly [T in SinkType]: readonly string[] } = {
   http: httpSink.secretFields,

@@ -38,6 +38,8 @@ export const sumoSink: SinkDefinition<SumoSinkConfig> = {
   // The URL is the credential: whoever has it can write to the source.
   secretFields: ['sumoSourceAddress'],
   credentials: (config) => sumoCredentials(config.sumoSourceAddress),
+  // The address is the credential: a new destination is always a new credential.
+  destinationFields: [],
   // Sumo: "never more than 1 MB" per POST before compression; no count cap.
   limits: () => ({ maxEntries: Number.POSITIVE_INFINITY, maxBytes: 1_000_000 }),
   frame: () => ({ open: '', separator: '\n', close: '' }),

@@ -96,8 +96,23 @@ describe('Log streams API over HTTP', () => {
     assert.equal(healthy.last_error.status, 503);
     assert.equal(healthy.failing_since, null);
 
-    // A partial sink PATCH keeps the stored token: the stream goes on delivering.
-    const patched = await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'SIEM (prod)', sink: { splunkSecure: false } } });
+    // Moving the destination (or how it is reached) without giving the token again is refused: the
+    // token never follows a stream to a new host. Nothing changes, the answer does not quote it.
+    for (const move of [{ splunkDomain: 'localhost' }, { splunkPort: '1' }, { splunkSecure: false }]) {
+      const stolen = await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'moved', sink: move } });
+      assert.equal(stolen.status, 400, JSON.stringify(stolen.body));
+      assert.deepEqual(stolen.body, {
+        statusCode: 400, error: 'Bad Request', errorCode: 'invalid_body',
+        message: `Payload validation error: 'Missing required property: splunkToken' on property sink (the credential must be given again when ${Object.keys(move)[0]} changes; it is never carried over to a new destination).`,
+      });
+    }
+    // A type change is no way around it: the type of a stream cannot change.
+    const retyped = await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { type: 'http', sink: { httpEndpoint: 'https://attacker.example.net/' } } });
+    assert.equal(retyped.status, 400);
+    assert.equal((await api.call('GET', `/api/v2/log-streams/${id}`, { scope: 'read:log_streams' })).body.name, 'SIEM', 'nothing changed');
+
+    // With the token, the same change goes through and the stream goes on delivering.
+    const patched = await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'SIEM (prod)', sink: { splunkSecure: false, splunkToken: 'hec-e2e-token' } } });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     assert.equal(patched.body.name, 'SIEM (prod)');
     assert.deepEqual(patched.body.sink, { splunkDomain: '127.0.0.1', splunkPort: String(splunk.port), splunkSecure: false });
@@ -146,6 +161,7 @@ describe('Log streams API over HTTP', () => {
     const audited = [...changes, ...refusals];
     assert.deepEqual(audited.sort(), [
       'fapi 400 Create a log stream', 'fapi 400 Create a log stream', 'fapi 400 Update a log stream', 'fapi 403 Create a log stream',
+      'fapi 400 Update a log stream', 'fapi 400 Update a log stream', 'fapi 400 Update a log stream', 'fapi 400 Update a log stream',
       'fapi 403 Delete a log stream', 'fapi 404 Update a log stream',
       'sapi 200 Create a log stream', 'sapi 200 Update a log stream', 'sapi 200 Update a log stream', 'sapi 200 Update a log stream',
       'sapi 204 Delete a log stream',

@@ -83,7 +83,7 @@ describe('log stream fold', () => {
 
   it('merges a partial sink, reseals only when a secret changed, and reports no-op patches as no change', () => {
     const state = created();
-    const renamed = applied(state, decideUpdate(state, { sink: { splunkPort: '8089' } }, { box, policy }));
+    const renamed = applied(state, decideUpdate(state, { sink: { splunkPort: '8089', splunkToken: 'hec-secret-1' } }, { box, policy }));
     assert.equal(renamed.sink.splunkPort, '8089');
     assert.equal(renamed.sink_secrets_sealed, state.sink_secrets_sealed, 'the token did not change');
     const rotated = applied(renamed, decideUpdate(renamed, { sink: { splunkToken: 'hec-secret-2' } }, { box, policy }), T2);
