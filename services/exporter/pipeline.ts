@@ -91,8 +91,10 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline | u
       client, policy: opts.policy, health: opts.health, partition: batch.partition, signal: batch.signal, heartbeat: batch.heartbeat,
     });
     if (result.kind === 'suspend') {
-      log.warn({ partition: batch.partition, reason: result.reason }, 'log stream cannot deliver; asking for suspension');
-      opts.requestSuspend(result.reason);
+      // Outcomes come redacted from the sink client; this pass covers what the exporter added to them.
+      const reason = { ...result.reason, message: client.redact(result.reason.message) };
+      log.warn({ partition: batch.partition, reason }, 'log stream cannot deliver; asking for suspension');
+      opts.requestSuspend(reason);
       // The suspension stops this pipeline, which ends the wait and leaves the batch uncommitted.
       await waitWithHeartbeat(SUSPENSION_WAIT_MS, batch.signal, batch.heartbeat);
       throw new Error('log stream still running after asking for suspension; retrying the batch');
@@ -102,7 +104,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline | u
     return {
       deadLetters: result.rejected.map(({ entry, outcome }) => ({
         record: recordOf.get(entry.log_id)!,
-        error: new SinkRejectedEntry(`${def.type} sink refused log_id ${entry.log_id}: HTTP ${outcome.status}: ${outcome.reason}${outcome.responseBody === '' ? '' : `; response: ${outcome.responseBody}`}`),
+        error: new SinkRejectedEntry(client.redact(`${def.type} sink refused log_id ${entry.log_id}: HTTP ${outcome.status}: ${outcome.reason}${outcome.responseBody === '' ? '' : `; response: ${outcome.responseBody}`}`)),
       })),
     };
   }

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { fromZodIssues, notFound } from '../errors/auth0-error.js';
-import type { EndpointPolicy } from '../sinks/index.js';
+import { badRequest, fromZodIssues, notFound } from '../errors/auth0-error.js';
+import { sinkDestinationFields, sinkSecretFields, type EndpointPolicy } from '../sinks/index.js';
 import type { LogStreamEventOf } from './events.js';
 import type { LogStreamState } from './fold.js';
 import { sinkSchemaFor, type LogStreamCreate, type LogStreamUpdate, type StoredStartFrom, type Suspension } from './schema.js';
@@ -40,6 +40,24 @@ export function decideCreate(input: LogStreamCreate, ctx: { id: string; box: Sec
   };
 }
 
+/**
+ * A stream's credentials stay bound to where they were set up to go: a PATCH that changes the
+ * destination (endpoint, Splunk host/port/TLS, Datadog region) must give the credentials again
+ * (or null to drop them), or whoever may update a stream could send its token to any host.
+ * Keeping the destination and changing the credential is an ordinary update.
+ */
+export function assertCredentialsFollowDestination(state: LogStreamState, patch: Record<string, unknown>, box: SecretBox): void {
+  const current = openSink(state, box);
+  const moved = sinkDestinationFields[state.type].filter((f) => f in patch && !isDeepStrictEqual(patch[f] ?? undefined, current[f]));
+  if (moved.length === 0) return;
+  const missing = sinkSecretFields[state.type].filter((f) => current[f] !== undefined && patch[f] === undefined);
+  if (missing.length === 0) return;
+  throw badRequest(
+    `Payload validation error: 'Missing required property: ${missing.join(', ')}' on property sink ` +
+      `(the credential must be given again when ${moved.join(', ')} changes; it is never carried over to a new destination).`,
+  );
+}
+
 /** The sink after a PATCH: given fields replace the current ones, null removes one; the type's schema judges the result. */
 function mergedSink(state: LogStreamState, patch: Record<string, unknown>, box: SecretBox, policy: EndpointPolicy): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...openSink(state, box) };
@@ -64,6 +82,7 @@ export function decideUpdate(
   if (patch.isPriority !== undefined && patch.isPriority !== current.isPriority) changes.isPriority = patch.isPriority;
   if (patch.filters !== undefined && !isDeepStrictEqual(patch.filters, current.filters)) changes.filters = patch.filters;
   if (patch.sink !== undefined) {
+    assertCredentialsFollowDestination(current, patch.sink, ctx.box);
     const next = resealIfChanged(current.type, mergedSink(current, patch.sink, ctx.box, ctx.policy), current, ctx.box);
     if (!isDeepStrictEqual(next.sink, current.sink)) changes.sink = next.sink;
     if (next.sink_secrets_sealed !== current.sink_secrets_sealed) changes.sink_secrets_sealed = next.sink_secrets_sealed;

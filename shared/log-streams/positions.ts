@@ -9,6 +9,12 @@ export function exporterGroupId(topicPrefix: string, streamId: string): string {
   return `${topicPrefix}apptrail-log-stream-${streamId}`;
 }
 
+/** The stream a consumer group delivers for (a dead letter names its group), or undefined. */
+export function streamIdOfGroup(topicPrefix: string, groupId: string): string | undefined {
+  const prefix = exporterGroupId(topicPrefix, '');
+  return groupId.startsWith(prefix) && groupId.length > prefix.length ? groupId.slice(prefix.length) : undefined;
+}
+
 export type PartitionOffsets = Array<{ partition: number; offset: string }>;
 
 /** Where a stream starts on each partition before it has committed a position of its own. */

@@ -23,12 +23,16 @@ export type DatadogSinkConfig = z.infer<ReturnType<typeof datadogSinkSchema>>;
 /**
  * Datadog logs v2: a JSON array of log items. The entry's fields become attributes (searchable as
  * `@type`, `@client_id`…; `date` is one of Datadog's default timestamp attributes); the reserved
- * keys are set after them so routing and tagging never depend on what an entry contains.
+ * keys are set after them so routing and tagging never depend on what an entry contains. The one
+ * reserved key an entry has itself is `hostname` (Auth0's: where the event happened), which is
+ * what Datadog's host means, so it wins; only an entry without one is tagged with our host.
  */
 export const datadogSink: SinkDefinition<DatadogSinkConfig> = {
   type: 'datadog',
   schema: datadogSinkSchema,
   secretFields: ['datadogApiKey'],
+  credentials: (config) => [config.datadogApiKey],
+  destinationFields: ['datadogRegion'],
   // Datadog caps a request at 1,000 items and 5 MB; 4.25 MB is Vector's goal, leaving room for the frame.
   limits: () => ({ maxEntries: 1000, maxBytes: 4_250_000 }),
   frame: () => ({ open: '[', separator: ',', close: ']' }),
@@ -37,7 +41,7 @@ export const datadogSink: SinkDefinition<DatadogSinkConfig> = {
       ...entry,
       ddsource: ctx.source,
       ddtags: [`stream:${ctx.streamId}`, ...ctx.tags].join(','),
-      hostname: ctx.host,
+      hostname: typeof entry.hostname === 'string' && entry.hostname !== '' ? entry.hostname : ctx.host,
       service: ctx.service,
       message: typeof entry.description === 'string' && entry.description !== '' ? entry.description : entry.type,
     }),

@@ -1,6 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { classifyStatus, RESPONSE_BODY_LIMIT } from './classify.js';
 import { encodeBatch, planBatches } from './encode.js';
+import { credentialRedactor, longestForm, type Redact } from './redact.js';
 import type { AuditEntry, DeliveryOutcome, EncodedBatch, SinkDefinition, StreamContext } from './types.js';
 
 /** Sumo drops requests that take over 30 s and Standard Webhooks suggests 15–30 s; we stay at the low end. */
@@ -16,21 +17,40 @@ export interface DeliverOptions {
   timeoutMs?: number;
 }
 
+/** What sendBatch needs to keep the stream's credentials out of what it reports. */
+export interface Redaction {
+  redact: Redact;
+  /** Bytes of the longest credential form: the body is read that far past its limit, see readText. */
+  margin: number;
+}
+
+export function redactionFor<C>(sink: SinkDefinition<C>, config: C): Redaction {
+  const credentials = sink.credentials(config);
+  return { redact: credentialRedactor(credentials), margin: longestForm(credentials) };
+}
+
 /** Sends one planned batch (see planBatches) and says what the caller should do with it. Never throws for I/O. */
 export async function deliver<C>(sink: SinkDefinition<C>, config: C, entries: readonly AuditEntry[], opts: DeliverOptions): Promise<DeliveryOutcome> {
   if (entries.length === 0) return { kind: 'ok' };
-  return sendBatch(sink, await encodeBatch(sink, config, entries, opts.stream), opts);
+  return sendBatch(sink, await encodeBatch(sink, config, entries, opts.stream), { ...opts, ...redactionFor(sink, config) });
 }
 
-async function readText(body: Dispatcher.ResponseData['body']): Promise<string> {
+/**
+ * The start of a response body, credentials redacted. It is read `margin` bytes past the limit and
+ * cut after redaction, so a credential that straddles the limit is redacted whole rather than
+ * leaving its first characters behind.
+ */
+async function readText(body: Dispatcher.ResponseData['body'], redaction: Redaction): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
+  const limit = RESPONSE_BODY_LIMIT + redaction.margin;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     chunks.push(chunk);
     size += chunk.length;
-    if (size >= RESPONSE_BODY_LIMIT) break; // leaving the loop destroys the rest of the stream
+    if (size >= limit) break; // leaving the loop destroys the rest of the stream
   }
-  return Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_BODY_LIMIT);
+  const redacted = redaction.redact(Buffer.concat(chunks).subarray(0, limit).toString('utf8'));
+  return Buffer.from(redacted, 'utf8').subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -44,7 +64,8 @@ function errorCode(err: unknown): string {
   return 'UNKNOWN';
 }
 
-export async function sendBatch<C>(sink: SinkDefinition<C>, batch: EncodedBatch, opts: DeliverOptions): Promise<DeliveryOutcome> {
+/** Every reason and body in the outcome has the stream's credentials redacted (see redact.ts). */
+export async function sendBatch<C>(sink: SinkDefinition<C>, batch: EncodedBatch, opts: DeliverOptions & Redaction): Promise<DeliveryOutcome> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // One controller for both the deadline and the caller, with the caller's listener removed
   // afterwards: a stream-long signal must not collect a dependant per batch (AbortSignal.any would).
@@ -70,7 +91,7 @@ export async function sendBatch<C>(sink: SinkDefinition<C>, batch: EncodedBatch,
     });
     const body = res.statusCode >= 200 && res.statusCode < 300 && sink.classify === undefined
       ? await res.body.dump({ limit: RESPONSE_BODY_LIMIT }).then(() => '')
-      : await readText(res.body);
+      : await readText(res.body, opts);
     const retryAfter = res.headers['retry-after'];
     return sink.classify?.(res.statusCode, body) ?? classifyStatus(res.statusCode, body, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
   } catch (err) {
@@ -80,9 +101,9 @@ export async function sendBatch<C>(sink: SinkDefinition<C>, batch: EncodedBatch,
     if (timedOut || TIMEOUT_CODES.has(code)) return { kind: 'retry', reason: `timeout: no complete response within ${timeoutMs} ms` };
     if (code === 'UND_ERR_INVALID_ARG') {
       // A header or URL undici refuses to send: no retry can fix it, and the stream's config is at fault.
-      return { kind: 'reject', status: 0, responseBody: '', reason: `request not sendable: ${(err as Error).message}`, scope: 'sink' };
+      return { kind: 'reject', status: 0, responseBody: '', reason: opts.redact(`request not sendable: ${(err as Error).message}`), scope: 'sink' };
     }
-    return { kind: 'retry', reason: `network error ${code}: ${err instanceof Error ? err.message : String(err)}` };
+    return { kind: 'retry', reason: opts.redact(`network error ${code}: ${err instanceof Error ? err.message : String(err)}`) };
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onCallerAbort);
@@ -93,6 +114,8 @@ export interface SinkClient {
   /** Splits entries into requests that fit the sink's limits; deliver each group in order. */
   plan(entries: readonly AuditEntry[]): AuditEntry[][];
   deliver(entries: readonly AuditEntry[], opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DeliveryOutcome>;
+  /** The stream's credential redactor, for any other text about this sink that leaves the process. */
+  redact: Redact;
   close(): Promise<void>;
 }
 
@@ -105,14 +128,19 @@ export interface SinkClientOptions {
 /** One stream's sender: its own pool to the sink's origin, TLS verification as the sink config says. */
 export function createSinkClient<C>(sink: SinkDefinition<C>, config: C, stream: StreamContext, options: SinkClientOptions = {}): SinkClient {
   const target = sink.target(config, stream);
+  const redaction = redactionFor(sink, config);
   const pool = new Pool(target.url.origin, {
     connections: options.connections ?? 2,
     connect: { rejectUnauthorized: target.verifyTls },
   });
   return {
     plan: (entries) => planBatches(sink, config, entries, stream),
-    deliver: (entries, opts = {}) =>
-      deliver(sink, config, entries, { stream, dispatcher: pool, signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs }),
+    deliver: async (entries, opts = {}) => {
+      if (entries.length === 0) return { kind: 'ok' };
+      const batch = await encodeBatch(sink, config, entries, stream);
+      return sendBatch(sink, batch, { stream, dispatcher: pool, signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, ...redaction });
+    },
+    redact: redaction.redact,
     close: () => pool.close(),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertEndpoint, endpointUrl, type EndpointPolicy } from './endpoint.js';
+import { authorizationParts } from './redact.js';
 import type { SinkDefinition } from './types.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -37,6 +38,8 @@ export const httpSink: SinkDefinition<HttpSinkConfig> = {
   type: 'http',
   schema: httpSinkSchema,
   secretFields: ['httpAuthorization'],
+  destinationFields: ['httpEndpoint'],
+  credentials: (config) => (config.httpAuthorization === undefined || config.httpAuthorization === '' ? [] : authorizationParts(config.httpAuthorization)),
   limits: (config) => ({ maxEntries: config.httpContentFormat === 'JSONOBJECT' ? 1 : 1000, maxBytes: 1_000_000 }),
   frame(config) {
     switch (config.httpContentFormat ?? 'JSONLINES') {

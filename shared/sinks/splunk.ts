@@ -65,6 +65,9 @@ export const splunkSink: SinkDefinition<SplunkSinkConfig> = {
   type: 'splunk',
   schema: splunkSinkSchema,
   secretFields: ['splunkToken'],
+  credentials: (config) => [config.splunkToken],
+  // splunkSecure: false stops verifying the server's certificate, i.e. whoever answers gets the token.
+  destinationFields: ['splunkDomain', 'splunkPort', 'splunkSecure'],
   // 1 MB like Vector's splunk_hec default and the per-request limit Splunk Cloud documents; HEC has no count cap.
   limits: () => ({ maxEntries: Number.POSITIVE_INFINITY, maxBytes: 1_000_000 }),
   frame: () => ({ open: '', separator: '', close: '' }),

@@ -18,12 +18,28 @@ export function sumoSinkSchema(policy: EndpointPolicy = {}) {
 
 export type SumoSinkConfig = z.infer<ReturnType<typeof sumoSinkSchema>>;
 
+/** The URL in every spelling a server may echo it, and the collector code on its own. */
+function sumoCredentials(address: string): string[] {
+  const url = new URL(address);
+  const code = url.pathname.replace(/\/$/, '').split('/').pop() ?? '';
+  let decoded = code;
+  try {
+    decoded = decodeURIComponent(code);
+  } catch {
+    // Not percent-encoded text: the raw code is all there is.
+  }
+  return [address, url.href, url.pathname, code, decoded];
+}
+
 /** Sumo Logic hosted HTTP Logs source: one JSON entry per line, the token in the URL path. */
 export const sumoSink: SinkDefinition<SumoSinkConfig> = {
   type: 'sumo',
   schema: sumoSinkSchema,
   // The URL is the credential: whoever has it can write to the source.
   secretFields: ['sumoSourceAddress'],
+  credentials: (config) => sumoCredentials(config.sumoSourceAddress),
+  // The address is the credential: a new destination is always a new credential.
+  destinationFields: [],
   // Sumo: "never more than 1 MB" per POST before compression; no count cap.
   limits: () => ({ maxEntries: Number.POSITIVE_INFINITY, maxBytes: 1_000_000 }),
   frame: () => ({ open: '', separator: '\n', close: '' }),

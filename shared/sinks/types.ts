@@ -87,6 +87,13 @@ export interface SinkDefinition<C> {
   schema(opts?: { allowInsecureLoopback?: boolean }): z.ZodType<C>;
   /** Fields an API must never echo or log. */
   readonly secretFields: readonly (keyof C & string)[];
+  /**
+   * Fields that decide where, or how safely, the credentials are sent. Changing one requires the
+   * secret fields again in the same update, so a credential never follows a stream somewhere new.
+   */
+  readonly destinationFields: readonly (keyof C & string)[];
+  /** The secret strings this config sends, each as a sink could quote it back (see redact.ts). */
+  credentials(config: C): string[];
   limits(config: C): SinkLimits;
   frame(config: C): Frame;
   /** One entry as it appears in the body, without separators. */

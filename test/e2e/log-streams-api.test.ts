@@ -1,56 +1,14 @@
 // /api/v2/log-streams over HTTP (in-process Fastify) with a running exporter and a local Splunk
 // HEC receiver: Auth0's shapes and scopes, secrets never shown or written in clear, health.
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SignJWT } from 'jose';
-import { loadConfig } from '../../shared/config/index.js';
-import { createShutdown } from '../../shared/lifecycle/index.js';
-import { resolveSigningSecret, SCOPES, verifierFromConfig } from '../../shared/auth/index.js';
-import { buildApp } from '../../services/api/app.js';
-import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
-import { recordAuditRequests } from '../../services/api/audit-requests.js';
-import { createEventProducer } from '../../shared/kafka/index.js';
 import { entryFromLogStreamEvent, entryFromRequestRecord, parseRequestRecord } from '../../shared/audit/index.js';
 import { LogStreamStore, parseLogStreamEventRecord } from '../../shared/log-streams/index.js';
-import { eventually, readTopic, testLog, useKafka, type TestKafka } from '../helpers/kafka.js';
+import { eventually, readTopic, useKafka } from '../helpers/kafka.js';
+import { startLogStreamsApi } from '../helpers/log-streams-api.js';
 import { newDataDir } from '../helpers/api.js';
 import { auditEntries, publish, startTestExporter } from '../helpers/exporter.js';
 import { startSplunkReceiver } from '../helpers/receivers/index.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on arbitrary JSON answers
-type Json = any;
-
-async function startApi(t: TestContext, k: TestKafka, dataDir: string) {
-  const config = loadConfig({ DATA_DIR: dataDir, KAFKA_TOPIC_PREFIX: k.prefix, KAFKA_PARTITIONS: '3', LOG_STREAMS_ALLOW_INSECURE_LOOPBACK: 'true' });
-  const shutdown = createShutdown(testLog, 10_000);
-  const streams = await startLogStreamsFeature({ config, kafka: k.kafka, admin: k.admin, names: k.names, log: testLog, shutdown });
-  // As the API role wires it: refused requests are recorded by the shared hook.
-  const producer = await createEventProducer(k.kafka);
-  shutdown.add('audit producer', () => producer.disconnect());
-  const auditFailures = async (app: Parameters<typeof recordAuditRequests>[0]) => recordAuditRequests(app, { producer, topic: k.names.auditRequests });
-  const app = await buildApp({ log: testLog, verify: await verifierFromConfig(config), features: [auditFailures, streams.feature], readiness: streams.readiness });
-  await app.ready();
-  const stop = async () => {
-    await app.close();
-    await shutdown.shutdown('test done');
-  };
-  t.after(stop);
-  const secret = await resolveSigningSecret(config);
-  const token = (scope: string) =>
-    new SignJWT({ scope, azp: 'test-app' }).setProtectedHeader({ alg: 'HS256' }).setSubject('auth0|admin').setAudience(config.AUTH_AUDIENCE).setIssuedAt().setExpirationTime('1h').sign(secret);
-  return {
-    stop,
-    async call(method: string, url: string, opts: { scope?: string; body?: unknown } = {}): Promise<{ status: number; body: Json }> {
-      const res = await app.inject({
-        method: method as 'GET',
-        url,
-        headers: { authorization: `Bearer ${await token(opts.scope ?? SCOPES.join(' '))}` },
-        ...(opts.body === undefined ? {} : { payload: opts.body as object }),
-      });
-      return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
-    },
-  };
-}
 
 describe('Log streams API over HTTP', () => {
   it('creates, reads, updates, pauses, resumes and deletes a Splunk stream as Auth0 does, with health and no secret in clear', async (t) => {
@@ -58,7 +16,7 @@ describe('Log streams API over HTTP', () => {
     const dataDir = await newDataDir(t);
     const splunk = await startSplunkReceiver({ token: 'hec-e2e-token' });
     t.after(() => splunk.close());
-    const api = await startApi(t, k, dataDir);
+    const api = await startLogStreamsApi(t, k, dataDir);
     const ex = await startTestExporter(t, k, { dataDir });
     const sink = { splunkDomain: '127.0.0.1', splunkPort: String(splunk.port), splunkToken: 'hec-e2e-token', splunkSecure: true };
 
@@ -96,8 +54,23 @@ describe('Log streams API over HTTP', () => {
     assert.equal(healthy.last_error.status, 503);
     assert.equal(healthy.failing_since, null);
 
-    // A partial sink PATCH keeps the stored token: the stream goes on delivering.
-    const patched = await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'SIEM (prod)', sink: { splunkSecure: false } } });
+    // Moving the destination (or how it is reached) without giving the token again is refused: the
+    // token never follows a stream to a new host. Nothing changes, the answer does not quote it.
+    for (const move of [{ splunkDomain: 'localhost' }, { splunkPort: '1' }, { splunkSecure: false }]) {
+      const stolen = await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'moved', sink: move } });
+      assert.equal(stolen.status, 400, JSON.stringify(stolen.body));
+      assert.deepEqual(stolen.body, {
+        statusCode: 400, error: 'Bad Request', errorCode: 'invalid_body',
+        message: `Payload validation error: 'Missing required property: splunkToken' on property sink (the credential must be given again when ${Object.keys(move)[0]} changes; it is never carried over to a new destination).`,
+      });
+    }
+    // A type change is no way around it: the type of a stream cannot change.
+    const retyped = await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { type: 'http', sink: { httpEndpoint: 'https://attacker.example.net/' } } });
+    assert.equal(retyped.status, 400);
+    assert.equal((await api.call('GET', `/api/v2/log-streams/${id}`, { scope: 'read:log_streams' })).body.name, 'SIEM', 'nothing changed');
+
+    // With the token, the same change goes through and the stream goes on delivering.
+    const patched = await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'SIEM (prod)', sink: { splunkSecure: false, splunkToken: 'hec-e2e-token' } } });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     assert.equal(patched.body.name, 'SIEM (prod)');
     assert.deepEqual(patched.body.sink, { splunkDomain: '127.0.0.1', splunkPort: String(splunk.port), splunkSecure: false });
@@ -146,6 +119,7 @@ describe('Log streams API over HTTP', () => {
     const audited = [...changes, ...refusals];
     assert.deepEqual(audited.sort(), [
       'fapi 400 Create a log stream', 'fapi 400 Create a log stream', 'fapi 400 Update a log stream', 'fapi 403 Create a log stream',
+      'fapi 400 Update a log stream', 'fapi 400 Update a log stream', 'fapi 400 Update a log stream', 'fapi 400 Update a log stream',
       'fapi 403 Delete a log stream', 'fapi 404 Update a log stream',
       'sapi 200 Create a log stream', 'sapi 200 Update a log stream', 'sapi 200 Update a log stream', 'sapi 200 Update a log stream',
       'sapi 204 Delete a log stream',

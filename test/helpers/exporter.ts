@@ -8,6 +8,7 @@ import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../shared/auth/index.js';
 import { makeLogId, toAuditLogRecord, type AuditEntry } from '../../shared/audit/index.js';
 import type { EventMeta } from '../../shared/clients/envelope.js';
+import type { Logger } from '../../shared/log/index.js';
 import {
   createDecideAndAppend, decideCreate, decideUpdate, generateLogStreamId, logStreamCreateSchema,
   type LogStreamState, type LogStreamUpdate,
@@ -37,12 +38,12 @@ export interface TestExporter {
 }
 
 /** Pass the API's `dataDir` so both open sink secrets with the same generated key. */
-export async function startTestExporter(t: TestContext, k: TestKafka, opts: { dataDir?: string; env?: Record<string, string>; options?: ExporterOptions } = {}): Promise<TestExporter> {
+export async function startTestExporter(t: TestContext, k: TestKafka, opts: { dataDir?: string; env?: Record<string, string>; options?: ExporterOptions; log?: Logger } = {}): Promise<TestExporter> {
   const ownDir = opts.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'apptrail-exporter-')) : undefined;
   const dataDir = opts.dataDir ?? ownDir!;
   const config = loadConfig({ DATA_DIR: dataDir, KAFKA_TOPIC_PREFIX: k.prefix, KAFKA_PARTITIONS: '3', LOG_STREAMS_ALLOW_INSECURE_LOOPBACK: 'true', ...opts.env });
   const shutdown = createShutdown(testLog, 10_000);
-  const role = await startExporterRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, log: testLog, shutdown, options: { ...fastExporter, ...opts.options } });
+  const role = await startExporterRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, log: opts.log ?? testLog, shutdown, options: { ...fastExporter, ...opts.options } });
   await role.ready;
   const stop = async () => {
     await shutdown.shutdown('test done');

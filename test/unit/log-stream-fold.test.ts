@@ -83,7 +83,7 @@ describe('log stream fold', () => {
 
   it('merges a partial sink, reseals only when a secret changed, and reports no-op patches as no change', () => {
     const state = created();
-    const renamed = applied(state, decideUpdate(state, { sink: { splunkPort: '8089' } }, { box, policy }));
+    const renamed = applied(state, decideUpdate(state, { sink: { splunkPort: '8089', splunkToken: 'hec-secret-1' } }, { box, policy }));
     assert.equal(renamed.sink.splunkPort, '8089');
     assert.equal(renamed.sink_secrets_sealed, state.sink_secrets_sealed, 'the token did not change');
     const rotated = applied(renamed, decideUpdate(renamed, { sink: { splunkToken: 'hec-secret-2' } }, { box, policy }), T2);
@@ -165,11 +165,24 @@ describe('log stream health fold', () => {
     const store = new HealthStore();
     store.apply(snap(0, T1, { last_success_at: T1 }));
     store.apply(snap(1, T1, { last_error: { at: T1, status: 503, message: 'busy' }, failing_since: T1 }));
-    assert.deepEqual(store.view('lst_1'), { last_success_at: T1, last_error: { at: T1, status: 503, message: 'busy' }, failing_since: T1 });
+    assert.deepEqual(store.view('lst_1'), { last_success_at: T1, last_error: { at: T1, status: 503, message: 'busy' }, failing_since: T1, dead_letters: { count: 0, last: null } });
     // A restarted exporter knows nothing of the past: its first snapshot must not erase it.
     store.apply(snap(1, T2, { last_success_at: T2 }));
-    assert.deepEqual(store.view('lst_1'), { last_success_at: T2, last_error: { at: T1, status: 503, message: 'busy' }, failing_since: null });
+    assert.deepEqual(store.view('lst_1'), { last_success_at: T2, last_error: { at: T1, status: 503, message: 'busy' }, failing_since: null, dead_letters: { count: 0, last: null } });
     store.apply({ kind: 'tombstone', streamId: 'lst_1', partition: 1 });
     assert.equal(store.view('lst_1').last_success_at, T1);
+  });
+
+  it('counts dead letters, keeps the latest, and shows a drop newer than any delivery error as the last error', () => {
+    const store = new HealthStore();
+    store.apply(snap(0, T1, { last_error: { at: T1, status: 400, message: 'HTTP 400' } }));
+    store.deadLettered('lst_1', { log_id: '1'.repeat(56), at: T2, reason: 'SinkRejectedEntry: refused' });
+    store.deadLettered('lst_1', { log_id: '2'.repeat(56), at: T1, reason: 'older, read late' });
+    const view = store.view('lst_1');
+    assert.deepEqual(view.dead_letters, { count: 2, last: { log_id: '1'.repeat(56), at: T2, reason: 'SinkRejectedEntry: refused' } });
+    assert.deepEqual(view.last_error, { at: T2, status: null, message: `dead-lettered log_id ${'1'.repeat(56)}: SinkRejectedEntry: refused` });
+    assert.deepEqual(store.view('lst_2').dead_letters, { count: 0, last: null });
+    store.forget('lst_1');
+    assert.deepEqual(store.view('lst_1').dead_letters, { count: 0, last: null });
   });
 });

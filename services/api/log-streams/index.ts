@@ -8,9 +8,10 @@ import { createEventProducer, instanceGroupId, PROJECTION_SESSION_TIMEOUT_MS, st
 import { createSecretBox } from '../../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../../shared/auth/index.js';
 import {
-  createDecideAndAppend, exporterGroupId, HealthStore, LogStreamProjection, parseHealthRecord, parseLogStreamEventRecord, streamLag,
-  type HealthRecord, type LogStreamEventRecord, type StoredStartFrom,
+  createDecideAndAppend, exporterGroupId, HealthStore, LogStreamProjection, openSink, parseHealthRecord, parseLogStreamEventRecord, parseStreamDeadLetter,
+  streamLag, type DeadLetter, type HealthRecord, type LogStreamEventRecord, type LogStreamState, type StoredStartFrom,
 } from '../../../shared/log-streams/index.js';
+import { credentialRedactor, sinks, type Redact, type SinkDefinition } from '../../../shared/sinks/index.js';
 import { createLogStreamCommands } from './commands.js';
 import { logStreamRoutes } from './routes.js';
 import { READ_WAIT_MS } from '../projection-reads.js';
@@ -25,12 +26,17 @@ export interface LogStreamsFeatureDeps {
   maxStreams?: number;
 }
 
-type Input = { kind: 'definition'; rec: LogStreamEventRecord } | { kind: 'health'; rec: HealthRecord };
+type Input =
+  | { kind: 'definition'; rec: LogStreamEventRecord }
+  | { kind: 'health'; rec: HealthRecord }
+  | { kind: 'dead_letter'; streamId: string; deadLetter: DeadLetter }
+  | { kind: 'ignored' };
 
 /**
  * /api/v2/log-streams: definitions are commands appended to log-streams.events and answered once
  * this instance's own fold applied them (read-your-writes, as for clients). The same consumer
- * folds log-streams.health, which the exporters write; lag comes straight from Kafka offsets.
+ * folds log-streams.health, which the exporters write, and counts log-streams.dlq per stream, so
+ * health shows every dropped entry; lag comes straight from Kafka offsets.
  */
 export async function startLogStreamsFeature(
   deps: LogStreamsFeatureDeps,
@@ -47,9 +53,14 @@ export async function startLogStreamsFeature(
   const runner = await startConsumerRunner<Input>({
     kafka,
     groupId: instanceGroupId(config.KAFKA_TOPIC_PREFIX, 'api-log-streams'),
-    topics: [names.logStreamEvents, names.logStreamHealth],
+    topics: [names.logStreamEvents, names.logStreamHealth, names.logStreamDeadLetters],
     fromBeginning: true,
-    parse: (m, topic) => (topic === names.logStreamEvents ? { kind: 'definition', rec: parseLogStreamEventRecord(m) } : { kind: 'health', rec: parseHealthRecord(m) }),
+    parse: (m, topic): Input => {
+      if (topic === names.logStreamEvents) return { kind: 'definition', rec: parseLogStreamEventRecord(m) };
+      if (topic === names.logStreamHealth) return { kind: 'health', rec: parseHealthRecord(m) };
+      const dead = parseStreamDeadLetter(m, config.KAFKA_TOPIC_PREFIX);
+      return dead === undefined ? { kind: 'ignored' } : { kind: 'dead_letter', ...dead };
+    },
     handle: async (records, ctx) => {
       if (ctx.topic === names.logStreamEvents) {
         const definitions: ConsumedRecord<LogStreamEventRecord>[] = records.flatMap((r) => (r.value.kind === 'definition' ? [{ ...r, value: r.value.rec }] : []));
@@ -57,7 +68,10 @@ export async function startLogStreamsFeature(
         for (const d of definitions) if (d.value.event.type === 'log_stream.deleted') health.forget(d.value.event.stream_id);
         return;
       }
-      for (const r of records) if (r.value.kind === 'health') health.apply(r.value.rec);
+      for (const r of records) {
+        if (r.value.kind === 'health') health.apply(r.value.rec);
+        else if (r.value.kind === 'dead_letter') health.deadLettered(r.value.streamId, r.value.deadLetter);
+      }
     },
     deadLetter: { topic: names.deadLetters, producer },
     log,
@@ -88,9 +102,20 @@ export async function startLogStreamsFeature(
     }
   };
 
+  // What is shown of a sink's answers is redacted again with the stream's current credentials: the
+  // exporter redacts at the source, and this also covers records written before it did.
+  const redactFor = (state: LogStreamState): Redact => {
+    try {
+      return credentialRedactor((sinks[state.type] as SinkDefinition<unknown>).credentials(openSink(state, box)));
+    } catch (err) {
+      log.warn({ err, stream: state.id }, 'could not open the sink credentials to redact health');
+      return () => '(hidden: the sink credentials could not be opened to redact this text)';
+    }
+  };
+
   return {
     projection,
     readiness: { log_streams_projection: () => projection.catchUp(1500) },
-    feature: (app) => logStreamRoutes(app, { commands, projection, health, lagOf, policy }),
+    feature: (app) => logStreamRoutes(app, { commands, projection, health, lagOf, policy, redactFor }),
   };
 }

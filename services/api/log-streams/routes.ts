@@ -4,10 +4,10 @@ import { z, type ZodType } from 'zod';
 import { principalOf, requireAnyScope } from '../../../shared/auth/index.js';
 import { fromZodError } from '../../../shared/errors/auth0-error.js';
 import {
-  DeliveryErrorSchema, LogStreamResponseSchema, LogStreamUpdateSchema, SuspensionSchema, logStreamCreateSchema, presentLogStream, streamNotFound,
-  type HealthStore, type LogStreamProjection, type StoredStartFrom,
+  DeadLettersSchema, DeliveryErrorSchema, LogStreamResponseSchema, LogStreamUpdateSchema, SuspensionSchema, logStreamCreateSchema, presentLogStream, streamNotFound,
+  type HealthStore, type LogStreamProjection, type LogStreamState, type StoredStartFrom,
 } from '../../../shared/log-streams/index.js';
-import type { EndpointPolicy } from '../../../shared/sinks/index.js';
+import type { EndpointPolicy, Redact } from '../../../shared/sinks/index.js';
 import { requestMeta } from '../request-meta.js';
 import type { LogStreamCommands } from './commands.js';
 import { catchUpOrFlagStale, catchUpOrUnavailable } from '../projection-reads.js';
@@ -24,6 +24,8 @@ export const LogStreamHealthSchema = z.object({
   last_success_at: z.string().nullable(),
   last_error: DeliveryErrorSchema.nullable(),
   failing_since: z.string().nullable(),
+  /** Entries the stream will not deliver (in log-streams.dlq): how many, and the latest. */
+  dead_letters: DeadLettersSchema,
   suspension: SuspensionSchema.optional(),
 });
 
@@ -49,6 +51,8 @@ export interface LogStreamRoutesDeps {
   policy: EndpointPolicy;
   /** How long a read waits for the projection to catch up before answering it flagged stale. */
   readWaitMs?: number;
+  /** Redacts the stream's credentials from sink answers before they are shown. */
+  redactFor: (state: LogStreamState) => Redact;
 }
 
 export async function logStreamRoutes(app: FastifyInstance, deps: LogStreamRoutesDeps): Promise<void> {
@@ -108,12 +112,18 @@ export async function logStreamRoutes(app: FastifyInstance, deps: LogStreamRoute
     async (req, reply) => {
       requireAnyScope(principalOf(req), ['read:log_streams']);
       const state = await existing(req.params.id, reply);
+      const redact = deps.redactFor(state);
+      const health = deps.health.view(state.id);
+      const { last } = health.dead_letters;
       return {
         id: state.id,
         status: state.status,
         lag: await deps.lagOf(state.id, state.start_from),
-        ...deps.health.view(state.id),
-        ...(state.suspension ? { suspension: state.suspension } : {}),
+        last_success_at: health.last_success_at,
+        last_error: health.last_error && { ...health.last_error, message: redact(health.last_error.message) },
+        failing_since: health.failing_since,
+        dead_letters: { count: health.dead_letters.count, last: last && { ...last, reason: redact(last.reason) } },
+        ...(state.suspension ? { suspension: { ...state.suspension, message: redact(state.suspension.message) } } : {}),
       };
     },
   );

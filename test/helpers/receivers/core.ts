@@ -78,6 +78,8 @@ export interface Receiver {
   origin: string;
   port: number;
   failNext(steps: readonly FailureStep[]): void;
+  /** Every request carrying this entry is refused with a 400, as a sink refuses one bad entry. */
+  refuse(logId: string): void;
   readonly requests: readonly RecordedRequest[];
   /** Entries kept, in arrival order, duplicates included. */
   readonly entries: readonly Record<string, unknown>[];
@@ -137,6 +139,7 @@ export async function startReceiver(protocol: Protocol): Promise<Receiver> {
   const entries: Record<string, unknown>[] = [];
   const accepted = new Map<string, number>();
   const held = new Set<AbortController>();
+  const refused = new Set<string>();
 
   function keep(verdict: Verdict, record: RecordedRequest): void {
     for (const entry of verdict.entries ?? []) {
@@ -191,6 +194,9 @@ export async function startReceiver(protocol: Protocol): Promise<Receiver> {
     }
     verdict ??= { status: 500, body: 'receiver bug: no verdict' };
 
+    if (verdict.status < 300 && (verdict.entries ?? []).some((e) => refused.has(logIdOf(e) ?? ''))) {
+      verdict = { status: 400, body: protocol.failureBody(400) };
+    }
     if (step === undefined || 'slowReadMs' in step || 'pass' in step) {
       keep(verdict, record);
       return reply(verdict);
@@ -227,6 +233,7 @@ export async function startReceiver(protocol: Protocol): Promise<Receiver> {
     origin: `http://127.0.0.1:${port}`,
     port,
     failNext: (steps) => { script.push(...steps); },
+    refuse: (logId) => { refused.add(logId); },
     requests,
     entries,
     acceptedIds: () => new Map(accepted),

@@ -1,0 +1,154 @@
+// fast-check arbitraries built from the zod schemas themselves, so a property over "every audit
+// entry" follows the schema as it changes: a new optional field, a new `details` key or a new
+// entry type is generated without touching the tests. The walker knows the zod kinds our schemas
+// use and throws on any other, so a schema it cannot follow fails loudly instead of narrowing
+// what is tested.
+import fc from 'fast-check';
+import type { z } from 'zod';
+import { AuditEntrySchema, makeLogId, RequestRecordSchema, entryFromRequestRecord, type AuditEntry, type RequestRecord } from '../../shared/audit/index.js';
+
+interface Def {
+  type: string;
+  checks?: Array<{ _zod: { def: CheckDef } }>;
+  [k: string]: unknown;
+}
+interface CheckDef {
+  check: string;
+  value?: number;
+  inclusive?: boolean;
+  minimum?: number;
+  maximum?: number;
+  format?: string;
+  pattern?: RegExp;
+  precision?: number | null;
+}
+type Schema = { _zod: { def: Def } };
+
+/** No lone surrogate: UTF-8 cannot encode one (Node 20 has isWellFormed; the TS lib we target does not). */
+const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** Valid Unicode only, beyond ASCII and the BMP. */
+export const arbText = (constraints: { minLength?: number; maxLength?: number } = {}): fc.Arbitrary<string> =>
+  fc.oneof(
+    fc.string({ unit: 'grapheme', ...constraints }),
+    fc.string({ unit: 'binary', ...constraints }).filter(wellFormed),
+    fc.string({ unit: 'grapheme-ascii', ...constraints }),
+  );
+
+/** Milliseconds from 1970 to 2200: what a DateTime64(3) and the log id's 16 time digits both hold. */
+export const arbDateMs = fc.integer({ min: 0, max: Date.UTC(2200, 0, 1) });
+
+/**
+ * JSON values as a request or response body holds them (the API parsed them from JSON): nested
+ * objects and arrays, unicode keys and strings. Passed through JSON once because JSON has a single
+ * zero: a body that said -0 is read back as 0, whichever way it travels.
+ */
+export const arbJsonValue: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 4, stringUnit: 'grapheme' }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+
+/** Names an unknown key of a loose object may have: the schema accepts any of them. */
+const arbExtraKey = arbText({ minLength: 1, maxLength: 12 });
+
+function checks(def: Def): CheckDef[] {
+  return (def.checks ?? []).map((c) => c._zod.def);
+}
+
+function stringArb(def: Def): fc.Arbitrary<string> {
+  const all = [def as unknown as CheckDef, ...checks(def)];
+  const format = all.find((c) => c.check === 'string_format');
+  if (format?.format === 'datetime') {
+    if (format.precision !== 3) throw new Error(`arbitraries: datetime precision ${String(format.precision)} is not supported`);
+    return arbDateMs.map((ms) => new Date(ms).toISOString());
+  }
+  if (format?.format === 'regex' && format.pattern) return fc.stringMatching(format.pattern);
+  if (format) throw new Error(`arbitraries: string format ${String(format.format)} is not supported`);
+  const min = all.find((c) => c.check === 'min_length')?.minimum;
+  const max = all.find((c) => c.check === 'max_length')?.maximum;
+  return arbText({ ...(min === undefined ? {} : { minLength: min }), maxLength: max ?? 40 });
+}
+
+function numberArb(def: Def): fc.Arbitrary<number> {
+  const all = [def as unknown as CheckDef, ...checks(def)];
+  const integer = all.some((c) => c.check === 'number_format' && (c.format === 'safeint' || c.format === 'int32'));
+  let min = integer ? Number.MIN_SAFE_INTEGER : -1e9;
+  let max = integer ? Number.MAX_SAFE_INTEGER : 1e9;
+  for (const c of all) {
+    if (c.check === 'greater_than' && c.value !== undefined) min = c.inclusive ? c.value : c.value + (integer ? 1 : Number.EPSILON);
+    if (c.check === 'less_than' && c.value !== undefined) max = c.inclusive ? c.value : c.value - (integer ? 1 : Number.EPSILON);
+  }
+  return integer ? fc.integer({ min, max }) : fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0));
+}
+
+/** An arbitrary for the OUTPUT of `schema` (defaults filled), for the kinds our schemas use. */
+export function arbitraryOf<T>(schema: z.ZodType<T>): fc.Arbitrary<T> {
+  return walk(schema as unknown as Schema) as fc.Arbitrary<T>;
+}
+
+function walk(schema: Schema): fc.Arbitrary<unknown> {
+  const def = schema._zod.def;
+  switch (def.type) {
+    case 'string': return stringArb(def);
+    case 'number': return numberArb(def);
+    case 'boolean': return fc.boolean();
+    case 'unknown':
+    case 'any': return arbJsonValue;
+    case 'enum': return fc.constantFrom(...Object.values(def.entries as Record<string, string>));
+    case 'literal': return fc.constantFrom(...(def.values as unknown[]));
+    case 'nullable': return fc.option(walk(def.innerType as Schema), { nil: null });
+    // Output type: a default is always filled in.
+    case 'default':
+    case 'prefault': return walk(def.innerType as Schema);
+    case 'optional': return fc.option(walk(def.innerType as Schema), { nil: undefined });
+    case 'union': return fc.oneof(...(def.options as Schema[]).map(walk));
+    case 'array': {
+      const max = checks(def).find((c) => c.check === 'max_length')?.maximum;
+      const min = checks(def).find((c) => c.check === 'min_length')?.minimum;
+      return fc.array(walk(def.element as Schema), { maxLength: Math.min(max ?? 4, 4), ...(min === undefined ? {} : { minLength: min }) });
+    }
+    case 'record': return fc.dictionary(walk(def.keyType as Schema) as fc.Arbitrary<string>, walk(def.valueType as Schema), { maxKeys: 4 });
+    case 'object': return objectArb(def);
+    default: throw new Error(`arbitraries: zod type "${def.type}" is not supported; extend test/helpers/arbitraries.ts`);
+  }
+}
+
+function objectArb(def: Def): fc.Arbitrary<Record<string, unknown>> {
+  const shape = def.shape as Record<string, Schema>;
+  const fields: Record<string, fc.Arbitrary<unknown>> = {};
+  const required: string[] = [];
+  for (const [key, field] of Object.entries(shape)) {
+    // An optional field is generated ABSENT or present with a value, never present as undefined:
+    // that is what a JSON round trip can represent.
+    if (field._zod.def.type === 'optional') {
+      fields[key] = walk(field._zod.def.innerType as Schema);
+    } else {
+      fields[key] = walk(field);
+      required.push(key);
+    }
+  }
+  const known = fc.record(fields, { requiredKeys: required });
+  const catchall = def.catchall as Schema | undefined;
+  if (catchall === undefined || catchall._zod.def.type === 'never') return known;
+  const extra = fc.dictionary(arbExtraKey.filter((k) => !(k in shape)), walk(catchall), { maxKeys: 3 });
+  return fc.tuple(known, extra).map(([k, e]) => ({ ...e, ...k }));
+}
+
+/**
+ * Any entry AuditEntrySchema accepts: every type, unicode everywhere, nested bodies, optional
+ * fields absent or present, unknown `details` keys (the loose part), whatever the schema grows.
+ * The log id is then made from the date, as the schema's refinement demands.
+ */
+export const arbAuditEntry: fc.Arbitrary<AuditEntry> = arbitraryOf(AuditEntrySchema as unknown as z.ZodType<AuditEntry>)
+  .chain((entry) => fc.string({ minLength: 1, maxLength: 20 }).map((key) => ({ ...entry, log_id: makeLogId(Date.parse(entry.date), key) })))
+  .map((entry) => {
+    const parsed = AuditEntrySchema.safeParse(entry);
+    // The walker must only make valid entries; an invalid one is a walker bug the property reports.
+    if (!parsed.success) throw new Error(`arbAuditEntry made an invalid entry: ${JSON.stringify(parsed.error.issues)}`);
+    return parsed.data;
+  });
+
+/** What the API writes to audit.requests: refusals of every status (with or without a body) and secret reads. */
+export const arbRequestRecord: fc.Arbitrary<RequestRecord> = arbitraryOf(RequestRecordSchema as unknown as z.ZodType<RequestRecord>);
+
+/** fapi and mgmt_api_read entries as the audit service derives them from audit.requests. */
+export const arbRequestEntry: fc.Arbitrary<AuditEntry> = fc
+  .record({ record: arbRequestRecord, id: fc.uuid(), ms: arbDateMs, targetName: arbText({ maxLength: 20 }) })
+  .map(({ record, id, ms, targetName }) => entryFromRequestRecord(id, new Date(ms).toISOString(), record, targetName));
