@@ -27,7 +27,10 @@ export function storableText(value: unknown, max = MAX_TEXT): string {
   const s = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
   // eslint-disable-next-line no-control-regex
   const clean = s.toWellFormed().replace(/\u0000/g, '');
-  return clean.length > max ? clean.slice(0, max) : clean;
+  if (clean.length <= max) return clean;
+  // Never cut a surrogate pair in half: that would make the lone surrogate this removes.
+  const end = /[\ud800-\udbff]/.test(clean[max - 1]!) ? max - 1 : max;
+  return clean.slice(0, end);
 }
 
 /** The skeleton an entry needs: what identifies the action. Everything else is optional here. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Verdict } from '../clients/fold.js';
 import { LOG_ID_PATTERN, logIdTimeMs } from './log-id.js';
+import { findJsonViolation, RECORD_JSON_LIMITS } from '../http/json-limits.js';
 
 export { LOG_ID_LENGTH, LOG_ID_PATTERN, logIdTimeMs, makeLogId } from './log-id.js';
 
@@ -70,6 +71,13 @@ export const AuditEntrySchema = z
     organization_id: optionalText,
     strategy: optionalText,
     strategy_type: optionalText,
+  })
+  // What every reader of audit.log takes (the codec applies the same limits to each record), so
+  // an entry this schema accepts can be stored, published and delivered: well-formed text without
+  // NUL anywhere, bodies included, and bounded depth and size.
+  .superRefine((e, ctx) => {
+    const violation = findJsonViolation(e, RECORD_JSON_LIMITS);
+    if (violation) ctx.addIssue({ code: 'custom', message: violation.text, path: violation.path as Array<string | number> });
   })
   .refine((e) => logIdTimeMs(e.log_id) === Date.parse(e.date), {
     // Checkpoint paging prunes by date derived from the id (query/select.ts): they must agree.

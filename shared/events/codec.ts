@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { CloudEventSchema, decodeRecord, encodeStructured, type CloudEvent, type IncomingRecord, type OutgoingRecord } from './envelope.js';
 import { PoisonRecordError } from './poison-record-error.js';
 import { UnsupportedEventError } from './unsupported-event-error.js';
+import { findJsonViolation, RECORD_JSON_LIMITS } from '../http/json-limits.js';
 
 /**
  * Turns the data of an older schema version into the shape of the next one. `upcast[n]` takes
@@ -63,6 +64,10 @@ export function createEventCodec<C extends EventCatalog>(catalog: C, source: str
       } catch (err) {
         throw new PoisonRecordError(`not a CloudEvent: ${(err as Error).message}`, { cause: err });
       }
+      // Before anything recursive (zod, redaction, JSON.stringify) sees it, and with the same
+      // verdict in every reader: strings well-formed and without NUL, depth and size bounded.
+      const violation = findJsonViolation(raw, RECORD_JSON_LIMITS);
+      if (violation) throw new PoisonRecordError(`record outside the limits every reader shares: ${violation.text} at ${violation.path.join('.') || '(root)'}`);
       const envelope = CloudEventSchema.safeParse(raw);
       if (!envelope.success) throw new PoisonRecordError(`invalid CloudEvent envelope: ${summarise(envelope.error)}`);
       const entry = Object.hasOwn(catalog, envelope.data.type) ? catalog[envelope.data.type] : undefined;

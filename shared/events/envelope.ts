@@ -19,7 +19,12 @@ export const CloudEventSchema = z.looseObject({
   id: z.string().min(1),
   source: z.string().min(1),
   type: z.string().min(1),
-  time: z.iso.datetime({ offset: true }),
+  // Within what every reader can store: audit log ids start at the epoch, ClickHouse's
+  // DateTime64(3) ends in 2299.
+  time: z.iso.datetime({ offset: true }).refine((t) => {
+    const ms = Date.parse(t);
+    return ms >= 0 && ms < Date.UTC(2300, 0, 1);
+  }, 'time must lie between 1970 and 2299'),
   subject: z.string().min(1).optional(),
   datacontenttype: z.string().optional(),
   /** Version of the data schema for `type`; readers refuse versions they do not know. */

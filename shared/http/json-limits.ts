@@ -22,6 +22,13 @@ export interface JsonLimits {
 /** The limits of every request body, query string and set of path parameters. */
 export const REQUEST_JSON_LIMITS: JsonLimits = { maxDepth: 32, maxEntries: 10_000 };
 
+/**
+ * The limits of every record a reader takes from Kafka: a request's worth of data plus the
+ * envelope and event wrappers around it. Every reader of a topic applies the same limits, so a
+ * record beyond them (from another producer) gets the same verdict everywhere: dead-lettered.
+ */
+export const RECORD_JSON_LIMITS: JsonLimits = { maxDepth: 48, maxEntries: 20_000 };
+
 export interface JsonViolation {
   /** Where, as a path of property names and array indexes; empty for the value itself. */
   path: PropertyKey[];

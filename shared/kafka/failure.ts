@@ -61,15 +61,22 @@ export function classifyFailure(err: unknown): FailureClass {
   return 'unknown';
 }
 
+/** String() that cannot throw: a handler may throw anything, even an object with no prototype. */
+function text(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** What makes two failures "the same": class name and message, without numbers that drift (offsets, timings). */
 export function failureSignature(err: unknown): string {
-  const e = err as { name?: unknown; message?: unknown } | undefined;
-  const text = `${String(e?.name ?? typeof err)}: ${String(e?.message ?? err)}`;
-  return text.replace(/\d+/g, '#').slice(0, 300);
+  return describeFailure(err).replace(/\d+/g, '#').slice(0, 300);
 }
 
 /** The error as a reader wants it in a log line or readiness answer. */
 export function describeFailure(err: unknown): string {
-  const e = err as { name?: unknown; message?: unknown } | undefined;
-  return `${String(e?.name ?? typeof err)}: ${String(e?.message ?? err)}`.slice(0, 500);
+  const e = typeof err === 'object' && err !== null ? (err as { name?: unknown; message?: unknown }) : undefined;
+  return `${text(e?.name ?? typeof err)}: ${text(e?.message ?? err)}`.slice(0, 500);
 }
