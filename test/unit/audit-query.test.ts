@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   LogQueryError, MAX_QUERY_LENGTH, buildLogGet, buildLogsCount, buildLogsSelect, compileLogQuery, parseLogQuery,
 } from '../../shared/audit/index.js';
@@ -432,5 +433,26 @@ describe('buildLogsSelect', () => {
       params: { id, date: '2026-01-02 00:00:00.000' },
     });
     assert.deepEqual(buildLogGet("x' OR 1=1").params, { id: "x' OR 1=1" });
+  });
+});
+
+describe('any query string compiles to trusted SQL or a 400 (generated)', () => {
+  // Query-shaped soup: real fields, operators, quotes, ranges, wildcards, escapes and any Unicode.
+  const token = fc.oneof(
+    fc.constantFrom(...COLUMNS.map((c) => `${c}:`), 'AND', 'OR', 'NOT', '(', ')', '"', "'", '[', ']', '{', '}', ' TO ', '*', '\\', ':', ' ', '--', ';', '{p0:String}'),
+    fc.string({ unit: 'binary', maxLength: 12 }),
+    fc.string({ unit: 'grapheme-ascii', maxLength: 12 }),
+  );
+  it('never yields SQL with input text in it, never throws anything but LogQueryError', () => {
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 30 }).map((parts) => parts.join('')), (q) => {
+        try {
+          compile(q);
+        } catch (err) {
+          assert.ok(err instanceof LogQueryError, `${String(err)} for ${JSON.stringify(q)}`);
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
