@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { nextDelay, type AuditEntry, type DeliveryOutcome, type RetryPolicy, type SinkClient } from '../../shared/sinks/index.js';
 import type { StreamHealthTracker } from './health-reporter.js';
+import { RetryBatchError } from '../../shared/kafka/index.js';
 
 export type Reject = Extract<DeliveryOutcome, { kind: 'reject' }>;
 
@@ -20,7 +21,7 @@ export type BatchResult<E> =
   | { kind: 'suspend'; reason: SuspendReason };
 
 /** Thrown when the stream stops (pause, shutdown, revocation) while a batch waits to retry: nothing is committed. */
-export class DeliveryStopped extends Error {
+export class DeliveryStopped extends RetryBatchError {
   override name = 'DeliveryStopped';
 }
 

@@ -1,7 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { parseAuditLogRecord, type AuditEntry } from '../../shared/audit/index.js';
 import type { SecretBox } from '../../shared/crypto/secret-box.js';
-import { startConsumerRunner, type BatchContext, type ConsumedRecord, type ConsumerRunner, type EventProducer } from '../../shared/kafka/index.js';
+import { RetryBatchError, startConsumerRunner, type BatchContext, type ConsumedRecord, type ConsumerRunner, type EventProducer } from '../../shared/kafka/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import { entryFilter, openSink, sinkSchemaFor, startOffsets, type LogStreamState } from '../../shared/log-streams/index.js';
 import { createSinkClient, sinks, streamContext, type SinkClient, type SinkDefinition, type StreamContext } from '../../shared/sinks/index.js';
@@ -97,7 +97,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline | u
       opts.requestSuspend(reason);
       // The suspension stops this pipeline, which ends the wait and leaves the batch uncommitted.
       await waitWithHeartbeat(SUSPENSION_WAIT_MS, batch.signal, batch.heartbeat);
-      throw new Error('log stream still running after asking for suspension; retrying the batch');
+      throw new RetryBatchError('log stream still running after asking for suspension; retrying the batch');
     }
     if (result.rejected.length === 0) return;
     log.warn({ partition: batch.partition, rejected: result.rejected.length }, 'sink refused entries; dead-lettering them');

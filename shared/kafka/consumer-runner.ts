@@ -144,7 +144,14 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
         markReady();
       });
   });
-  consumer.on(consumer.events.CRASH, (e) => log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+  consumer.on(consumer.events.CRASH, (e) => {
+    log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    // kafkajs restarts after broker trouble by itself; a crash it does not restart from leaves the
+    // group consuming nothing, which readiness must show rather than look healthy.
+    if (!e.payload.restart) {
+      for (const topic of opts.topics) status.halt({ group: opts.groupId, topic, partition: -1, offset: '', reason: `consumer crashed and stopped: ${describeFailure(e.payload.error)}` });
+    }
+  });
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
@@ -173,6 +180,19 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
     // The next offset to commit: everything before it is handled or dead-lettered.
     const firstOffset = BigInt(batch.messages[0]!.offset);
     let handledTo = firstOffset;
+
+    /**
+     * Commits what is handled. A failed commit (a rebalance, the broker away) must not make the
+     * handler run again for records it already handled: the next commit covers them, and if none
+     * comes before a crash they are redelivered, which at-least-once allows.
+     */
+    async function commit(offset: string): Promise<void> {
+      try {
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+      } catch (err) {
+        log.warn({ err, topic, partition, offset }, 'offset commit failed; a later commit covers it');
+      }
+    }
 
     function halt(offset: string, reason: string, err?: unknown): 'halted' {
       halted.add(key);
@@ -224,7 +244,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
           }
         }
       }
-      if (!committedByFallback) await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+      if (!committedByFallback) await commit(nextOffset);
       return 'done';
     }
 
@@ -242,7 +262,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
             if (sent !== 'done') return sent;
           }
           limit.handled(key, records.length - rejected.length);
-          if (opts.commit !== 'handler') await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+          if (opts.commit !== 'handler') await commit(nextOffset);
           return 'done';
         } catch (err) {
           const cls = classifyFailure(err);
@@ -301,7 +321,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
         result = await handleSlice(parsed, end.toString(), false);
         if (result === 'done') handledTo = end;
       } else {
-        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: end.toString() }] }] });
+        await commit(end.toString());
         handledTo = end;
       }
       if (result === 'stopped') log.info({ topic, partition, firstOffset: batch.firstOffset() }, 'batch left partly uncommitted (stopping or revoked); the rest will be redelivered');

@@ -26,6 +26,14 @@ const CLICKHOUSE_DATA_ERROR = /^(CANNOT_PARSE|CANNOT_READ|CANNOT_CONVERT|CANNOT_
 // …and those that say the server is busy, restarting or unreachable.
 const CLICKHOUSE_UNAVAILABLE = /^(TIMEOUT|SOCKET_TIMEOUT|NETWORK_ERROR|MEMORY_LIMIT|TOO_MANY_|TABLE_IS_READ_ONLY|READONLY|KEEPER|ALL_CONNECTION_TRIES_FAILED|UNKNOWN_STATUS_OF_INSERT|NO_ZOOKEEPER|QUERY_WAS_CANCELLED|ABORTED|CANNOT_SCHEDULE_TASK|SERVER_OVERLOADED)/;
 
+/**
+ * Thrown by a handler that wants its records retried as they are, never split or dead-lettered:
+ * it gave up waiting (for a stream to be suspended, for a stop), not on a record.
+ */
+export class RetryBatchError extends Error {
+  override name = 'RetryBatchError';
+}
+
 function errorChain(err: unknown): unknown[] {
   const chain: unknown[] = [];
   for (let e = err; e !== undefined && e !== null && chain.length < 8; e = (e as { cause?: unknown }).cause) chain.push(e);
@@ -34,6 +42,7 @@ function errorChain(err: unknown): unknown[] {
 
 function classifyOne(err: unknown): FailureClass {
   if (err instanceof UnsupportedEventError) return 'halt';
+  if (err instanceof RetryBatchError) return 'transient';
   if (err instanceof PoisonRecordError || err instanceof RangeError || err instanceof SyntaxError) return 'deterministic';
   if (typeof err !== 'object' || err === null) return 'unknown';
   const e = err as { name?: unknown; code?: unknown; type?: unknown; retriable?: unknown };

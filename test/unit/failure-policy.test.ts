@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { createEventCodec, encodeStructured, PoisonRecordError, UnsupportedEventError } from '../../shared/events/index.js';
-import { classifyFailure, describeFailure, DlqLimitState, failureSignature } from '../../shared/kafka/index.js';
+import { classifyFailure, describeFailure, DlqLimitState, failureSignature, RetryBatchError } from '../../shared/kafka/index.js';
 
 describe('failure classification', () => {
   it('tells transient failures (dependencies) from deterministic ones (the records) and halts (newer schema)', () => {
@@ -19,6 +19,7 @@ describe('failure classification', () => {
       [new PoisonRecordError('nope'), 'deterministic'],
       [new RangeError('Maximum call stack size exceeded'), 'deterministic'],
       [new UnsupportedEventError('newer'), 'halt'],
+      [new RetryBatchError('stream still running'), 'transient'],
       [new Error('who knows'), 'unknown'],
       ['a string', 'unknown'],
       // A wrapper around a network error is about the network.
