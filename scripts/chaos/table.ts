@@ -27,5 +27,12 @@ export function figuresTable(results: readonly ScenarioResult[]): string {
   const header = ['', ...results.map((r) => r.name)];
   const widths = header.map((_, i) => Math.max(...[header, ...cells].map((row) => (row[i] ?? '').length)));
   const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join(' │ ').trimEnd();
-  return [line(header), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...cells.map(line)].join('\n');
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...cells.map(line), '', ...LEGEND].join('\n');
 }
+
+const LEGEND = [
+  'An action is found by its own user agent: in ClickHouse through GET /api/v2/logs (which reads FINAL), at the receiver among what it kept.',
+  'duplicated: an action with more than one entry (distinct log_ids), or a log_id listed twice; duplicate deliveries: a log_id the receiver kept again (at-least-once).',
+  'fault lasted: crash, from the kill until the new process was ready; broker, down time plus its restart; sink, 503s then refused connections.',
+  'recovery: from the end of the fault until a write was acknowledged again (sink: until the receiver had every entry acknowledged before then).',
+];
