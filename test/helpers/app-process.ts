@@ -28,6 +28,8 @@ export interface AppProcess {
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   alive(): boolean;
+  /** Sends the signal (SIGKILL by default) and resolves once the process is gone. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   token(scope?: string): Promise<string>;
 }
 
@@ -43,11 +45,16 @@ export function startAppProcess(env: Record<string, string>): AppProcess {
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const key = new TextEncoder().encode(signingSecret);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     child,
     origin: `http://127.0.0.1:${env.PORT}`,
     output: () => output,
     alive: () => child.exitCode === null && child.signalCode === null,
+    kill: async (signal = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
     token: (scope = SCOPES.join(' ')) =>
       new SignJWT({ scope, azp: 'outage-test', name: 'Outage Test' })
         .setProtectedHeader({ alg: 'HS256' })

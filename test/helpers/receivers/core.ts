@@ -78,6 +78,12 @@ export interface Receiver {
   origin: string;
   port: number;
   failNext(steps: readonly FailureStep[]): void;
+  /** Answers every request with this step (after any scripted by failNext) until called with undefined. */
+  failAll(step: FailureStep | undefined): void;
+  /** Stops listening: connections are refused, as by a sink that is down. What was kept stays. */
+  refuseConnections(): Promise<void>;
+  /** Listens again on the same port. */
+  acceptConnections(): Promise<void>;
   /** Every request carrying this entry is refused with a 400, as a sink refuses one bad entry. */
   refuse(logId: string): void;
   readonly requests: readonly RecordedRequest[];
@@ -140,6 +146,7 @@ export async function startReceiver(protocol: Protocol): Promise<Receiver> {
   const accepted = new Map<string, number>();
   const held = new Set<AbortController>();
   const refused = new Set<string>();
+  let standing: FailureStep | undefined;
 
   function keep(verdict: Verdict, record: RecordedRequest): void {
     for (const entry of verdict.entries ?? []) {
@@ -153,7 +160,7 @@ export async function startReceiver(protocol: Protocol): Promise<Receiver> {
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
-    const step = script.shift();
+    const step = script.shift() ?? standing;
     const url = new URL(req.url ?? '/', 'http://receiver');
     const meta = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
     const record: RecordedRequest = { method: meta.method, path: meta.path, headers: req.headers, status: 'no answer', logIds: [] };
@@ -223,16 +230,28 @@ export async function startReceiver(protocol: Protocol): Promise<Receiver> {
       })
       .finally(() => held.delete(hold));
   });
-  await new Promise<void>((resolve, reject) => {
+  const listen = (on: number) => new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(on, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  const stopListening = async () => {
+    for (const hold of held) hold.abort();
+    server.closeAllConnections();
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  await listen(0);
   const { port } = server.address() as AddressInfo;
 
   return {
     origin: `http://127.0.0.1:${port}`,
     port,
     failNext: (steps) => { script.push(...steps); },
+    failAll: (step) => { standing = step; },
+    refuseConnections: stopListening,
+    acceptConnections: () => listen(port),
     refuse: (logId) => { refused.add(logId); },
     requests,
     entries,
@@ -243,11 +262,7 @@ export async function startReceiver(protocol: Protocol): Promise<Receiver> {
       unique: accepted.size,
       duplicates: [...accepted].filter(([, n]) => n > 1).map(([id]) => id),
     }),
-    async close() {
-      for (const hold of held) hold.abort();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: stopListening,
   };
 }
 
