@@ -206,6 +206,10 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
     async function deadLetter(message: KafkaMessage, error: unknown): Promise<SliceResult> {
       const admitted = limit.admit(key);
       if (!admitted.ok) return halt(message.offset, `dead-letter limit: ${admitted.reason}; last error: ${describeFailure(error)}`, error);
+      return sendDeadLetter(message, error);
+    }
+
+    async function sendDeadLetter(message: KafkaMessage, error: unknown): Promise<SliceResult> {
       log.warn({ topic, partition, offset: message.offset, err: error }, 'record sent to dead-letter topic');
       const record = toDeadLetter({ topic, partition, groupId: opts.groupId, message }, error);
       for (let attempt = 1; ; attempt++) {
@@ -221,29 +225,33 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
       }
     }
 
-    /** One record that fails on its own: dead letter, then the handler's fallback (a degraded entry). */
-    async function poison(rec: ConsumedRecord<T>, nextOffset: string, error: unknown, cls: FailureClass): Promise<SliceResult> {
+    /**
+     * One record that fails on its own: the handler's fallback first (the audit writer's degraded
+     * entry, content-free), then the dead letter. A fallback that fails too, other than
+     * deterministically, shows the failure was never this record's (a hung dependency whose error
+     * nobody classified): the verdict is withdrawn and the record retried, so an outage can never
+     * be mistaken for poison and open a hole.
+     */
+    async function poison(rec: ConsumedRecord<T>, nextOffset: string, error: unknown, cls: FailureClass): Promise<SliceResult | 'withdrawn'> {
       if (cls === 'halt') return halt(rec.offset, describeFailure(error), error);
-      const sent = await deadLetter(rec.message, error);
-      if (sent !== 'done') return sent;
+      const admitted = limit.admit(key);
+      if (!admitted.ok) return halt(rec.offset, `dead-letter limit: ${admitted.reason}; last error: ${describeFailure(error)}`, error);
       let committedByFallback = false;
       if (opts.onPoison) {
-        for (let attempt = 1; ; attempt++) {
-          if (gone()) return 'stopped';
-          try {
-            await opts.onPoison(rec, error, ctxFor(nextOffset));
-            committedByFallback = opts.commit === 'handler';
-            break;
-          } catch (err) {
-            if (classifyFailure(err) !== 'transient') {
-              // The original is in the dead-letter topic with its error; say loudly that its fallback failed too.
-              log.error({ err, topic, partition, offset: rec.offset }, 'fallback for a dead-lettered record failed; moving on');
-              break;
-            }
-            await wait(attempt);
+        try {
+          await opts.onPoison(rec, error, ctxFor(nextOffset));
+          committedByFallback = opts.commit === 'handler';
+        } catch (err) {
+          if (classifyFailure(err) !== 'deterministic') {
+            limit.withdraw(key);
+            log.warn({ err, topic, partition, offset: rec.offset, isolatedBy: describeFailure(error) }, 'the fallback of an isolated record failed too: not the record\'s fault; retrying it');
+            return 'withdrawn';
           }
+          log.error({ err, topic, partition, offset: rec.offset }, 'fallback for a dead-lettered record failed deterministically; moving on');
         }
       }
+      const sent = await sendDeadLetter(rec.message, error);
+      if (sent !== 'done') return sent;
       if (!committedByFallback) await commit(nextOffset);
       return 'done';
     }
@@ -276,7 +284,14 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
             await wait(attempt);
             continue;
           }
-          if (records.length === 1) return poison(records[0]!, nextOffset, err, cls);
+          if (records.length === 1) {
+            const verdict = await poison(records[0]!, nextOffset, err, cls);
+            if (verdict !== 'withdrawn') return verdict;
+            repeats = 0;
+            lastSignature = '';
+            await wait(attempt);
+            continue;
+          }
           log.warn({ err, topic, partition, failure: cls, firstOffset: records[0]!.offset, records: records.length }, 'batch fails deterministically; splitting it to isolate the record');
           const half = Math.ceil(records.length / 2);
           const left = records.slice(0, half);

@@ -47,6 +47,13 @@ export class DlqLimitState {
     return { ok: true };
   }
 
+  /** Takes back the last admitted dead letter (it was not sent after all). */
+  withdraw(key: string): void {
+    const c = this.of(key);
+    c.invalid = Math.max(0, c.invalid - 1);
+    c.consecutive = Math.max(0, c.consecutive - 1);
+  }
+
   reset(key: string): void {
     this.counts.delete(key);
   }

@@ -45,13 +45,16 @@ function classifyOne(err: unknown): FailureClass {
   if (err instanceof RetryBatchError) return 'transient';
   if (err instanceof PoisonRecordError || err instanceof RangeError || err instanceof SyntaxError) return 'deterministic';
   if (typeof err !== 'object' || err === null) return 'unknown';
-  const e = err as { name?: unknown; code?: unknown; type?: unknown; retriable?: unknown };
+  const e = err as { name?: unknown; message?: unknown; code?: unknown; type?: unknown; retriable?: unknown };
   // A broker error is about the broker (down, fenced producer, moved leader), except the few
   // protocol errors that refuse what was sent.
   if (typeof e.name === 'string' && e.name.startsWith('KafkaJS')) {
     return typeof e.type === 'string' && KAFKA_RECORD_ERRORS.has(e.type) ? 'deterministic' : 'transient';
   }
   if (e.name === 'AbortError' || e.name === 'TimeoutError') return 'transient';
+  // @clickhouse/client's own request timeout (a server that accepts the connection and never
+  // answers) is a bare Error with exactly this message.
+  if (e.message === 'Timeout error.') return 'transient';
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return 'transient';
   if (typeof e.type === 'string') {
     if (CLICKHOUSE_DATA_ERROR.test(e.type)) return 'deterministic';

@@ -116,6 +116,41 @@ describe('consumer failure policy', () => {
     assert.equal(end.reduce((s, p) => s + Number(p.high), 0), 0, 'no dead letters');
   });
 
+  it('never mistakes an outage with an unclassified error for poison: when the fallback fails too, the record is retried, not dead-lettered', async (t) => {
+    const k = await useKafka(t, { partitions: 1 });
+    const topic = k.names.clientEvents;
+    await produce(k, topic, [0, 1, 2, 3, 4, 5]);
+    const group = k.unique('hung');
+    // A dependency that hangs with an error nobody classified, for a while, for every call.
+    const until = Date.now() + 2_000;
+    const hung = () => {
+      if (Date.now() < until) throw new Error('the dependency hung (unclassified)');
+    };
+    const handled: number[] = [];
+    let fallbacks = 0;
+    const r = await start(
+      k,
+      group,
+      async (records) => {
+        hung();
+        handled.push(...records.map((x) => x.value.data.n));
+      },
+      {
+        onPoison: async () => {
+          fallbacks++;
+          hung();
+          throw new Error('a fallback that succeeds after the outage would be a degraded entry: not wanted here');
+        },
+      },
+    );
+    t.after(() => r.stop());
+    await eventually(async () => ((await committed(k, group, topic)) === 6 ? true : undefined), 60_000, 'everything handled after the outage');
+    assert.ok(fallbacks > 0, 'the outage was long enough to isolate a record');
+    assert.deepEqual([...new Set(handled)].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5], 'every record handled by the handler itself');
+    const end = await k.admin.fetchTopicOffsets(k.names.deadLetters);
+    assert.equal(end.reduce((s, p) => s + Number(p.high), 0), 0, 'nothing dead-lettered');
+  });
+
   it('halts the partition at the dead-letter limit instead of emptying it into the dead-letter topic', async (t) => {
     const k = await useKafka(t, { partitions: 1 });
     const topic = k.names.clientEvents;

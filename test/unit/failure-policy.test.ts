@@ -20,6 +20,8 @@ describe('failure classification', () => {
       [new RangeError('Maximum call stack size exceeded'), 'deterministic'],
       [new UnsupportedEventError('newer'), 'halt'],
       [new RetryBatchError('stream still running'), 'transient'],
+      // @clickhouse/client's request timeout against a hung server.
+      [new Error('Timeout error.'), 'transient'],
       [new Error('who knows'), 'unknown'],
       ['a string', 'unknown'],
       // A wrapper around a network error is about the network.
