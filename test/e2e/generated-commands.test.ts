@@ -12,7 +12,7 @@ import { startAuditSystem } from '../helpers/audit-system.js';
 import { arbCommand, arbCreateCommand, CREATE_FIELDS, describeCommand, execute, newRun, UPDATE_FIELDS, type Command, type Expectation } from '../helpers/client-commands.js';
 import { checkTrail, summarise, type TrailFigures } from '../helpers/trail-check.js';
 
-const NUM_RUNS = Number(process.env.GEN_NUM_RUNS ?? 25);
+const NUM_RUNS = Number(process.env.GEN_NUM_RUNS ?? 50);
 
 describe('generated client commands leave exactly one entry in ClickHouse and at the log stream', () => {
   it('every answered write (2xx or refused) and every secret read: one entry in ClickHouse, one at the receiver, never degraded, no secret in clear', async (t) => {
@@ -47,7 +47,7 @@ describe('generated client commands leave exactly one entry in ClickHouse and at
         totals.redelivered += f.redelivered;
         for (const e of run.expectations) totals.statuses.set(e.status, (totals.statuses.get(e.status) ?? 0) + 1);
       }),
-      { numRuns: NUM_RUNS, endOnFailure: process.env.GEN_SHRINK !== '1' },
+      { numRuns: NUM_RUNS, ...(process.env.GEN_SEED ? { seed: Number(process.env.GEN_SEED), path: process.env.GEN_PATH } : {}), endOnFailure: process.env.GEN_SHRINK !== '1', includeErrorInReport: true },
     );
 
     const statuses = [...totals.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');

@@ -138,12 +138,12 @@ function walkWith(schema: Schema, opts: ArbitraryOptions): fc.Arbitrary<unknown>
       return fc.array(walk(def.element as Schema), { maxLength: Math.min(max ?? 4, 4), ...(min === undefined ? {} : { minLength: min }) });
     }
     case 'record': return fc.dictionary(walk(def.keyType as Schema) as fc.Arbitrary<string>, walk(def.valueType as Schema), { maxKeys: 4 });
-    case 'object': return objectArb(def, walk);
+    case 'object': return objectArb(def, walk, opts);
     default: throw new Error(`arbitraries: zod type "${def.type}" is not supported; extend test/helpers/arbitraries.ts`);
   }
 }
 
-function objectArb(def: Def, walk: (s: Schema) => fc.Arbitrary<unknown>): fc.Arbitrary<Record<string, unknown>> {
+function objectArb(def: Def, walk: (s: Schema) => fc.Arbitrary<unknown>, opts: ArbitraryOptions): fc.Arbitrary<Record<string, unknown>> {
   const shape = def.shape as Record<string, Schema>;
   const fields: Record<string, fc.Arbitrary<unknown>> = {};
   const required: string[] = [];
@@ -160,7 +160,9 @@ function objectArb(def: Def, walk: (s: Schema) => fc.Arbitrary<unknown>): fc.Arb
   const known = fc.record(fields, { requiredKeys: required });
   const catchall = def.catchall as Schema | undefined;
   if (catchall === undefined || catchall._zod.def.type === 'never') return known;
-  const extra = fc.dictionary(arbExtraKey.filter((k) => !(k in shape)), walk(catchall), { maxKeys: 3 });
+  const accept = opts.accept ?? (() => true);
+  const extraKey = opts.text ? opts.text({ minLength: 1, maxLength: 12 }) : arbExtraKey;
+  const extra = fc.dictionary(extraKey.filter((k) => !(k in shape) && accept(k)), walk(catchall), { maxKeys: 3 });
   return fc.tuple(known, extra).map(([k, e]) => ({ ...e, ...k }));
 }
 

@@ -84,11 +84,18 @@ function arbBody(schema: z.ZodType, keep: Body): fc.Arbitrary<Body> {
       fc.boolean(),
       fc.array(arbOddText({ minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 }),
       arbOddText({ maxLength: 20 }),
+      fc.boolean(),
     )
-    .chain(([full, deepen, keys, leaf]) =>
+    .chain(([full, deepen, keys, leaf, thirdParty]) =>
       fc.subarray(Object.keys(full)).map((picked) => {
         let body: Body = Object.fromEntries(picked.map((key) => [key, full[key]]));
         if ('name' in full) body.name = full.name;
+        // A third-party client is reachable only by a combination the repair below would take
+        // apart field by field (is_first_party false, no organization settings): made on purpose.
+        if (thirdParty && 'third_party_security_mode' in full) {
+          const { organization_usage: _u, organization_require_behavior: _b, ...rest } = body;
+          body = { ...rest, is_first_party: false, third_party_security_mode: full.third_party_security_mode };
+        }
         if (deepen) body = deepenFreeForm(body, keys, leaf);
         return repair(schema, body, keep);
       }),
@@ -338,7 +345,7 @@ export async function execute(api: TestApi, run: CommandRun, command: Command): 
   noteAnsweredSecrets(answer, run);
   const status = res.statusCode;
   if (!ALLOWED[command.kind](status)) {
-    throw new Error(`${command.kind} ${method} ${path} answered ${status}: ${res.body.slice(0, 500)}\nbody: ${JSON.stringify(body)?.slice(0, 2000)}`);
+    throw new Error(`${command.kind}${'how' in command ? ` (${command.how})` : ''} ${method} ${path} answered ${status}: ${res.body.slice(0, 500)}\nbody: ${JSON.stringify(body)?.slice(0, 2000)}`);
   }
   if (command.kind === 'create' && status === 201) {
     const id = (answer as { client_id: string }).client_id;

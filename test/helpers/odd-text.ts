@@ -45,22 +45,17 @@ const arbCodePoint = fc
   )
   .map((c) => String.fromCodePoint(c));
 
-/** Cuts `s` to at most `max` UTF-16 units (what zod's max counts) without splitting a pair. */
+/** Cuts `s` to at most `max` code points (what zod's length checks count). */
 export function fitTo(s: string, max: number): string {
-  if (s.length <= max) return s;
-  let out = '';
-  for (const cp of s) {
-    if (out.length + cp.length > max) break;
-    out += cp;
-  }
-  return out;
+  const points = [...s];
+  return points.length <= max ? s : points.slice(0, max).join('');
 }
 
-/** Pads (with a plane-1 character where it fits) or cuts `s` to exactly `n` UTF-16 units. */
+/** Pads (with plane-1 characters: two UTF-16 units each) or cuts `s` to exactly `n` code points. */
 export function exactly(s: string, n: number): string {
-  let out = fitTo(s, n);
-  while (out.length < n) out += n - out.length >= 2 ? '𝕏' : 'x';
-  return out;
+  const points = [...fitTo(s, n)];
+  while (points.length < n) points.push('𝕏');
+  return points.join('');
 }
 
 export interface TextBounds {
@@ -69,7 +64,7 @@ export interface TextBounds {
 }
 
 /**
- * Odd but acceptable text within `bounds` (UTF-16 units, as zod counts): a mix of the pieces
+ * Odd but acceptable text within `bounds` (code points, as zod counts): a mix of the pieces
  * above, arbitrary code points of every plane and graphemes, sometimes exactly at the maximum or
  * the minimum. Unbounded strings sometimes get long (a few thousand units).
  */
@@ -90,7 +85,7 @@ export function arbOddText(bounds: TextBounds = {}): fc.Arbitrary<string> {
     { weight: 1, arbitrary: mixed.map((s) => exactly(s, limitLength)) },
     { weight: 1, arbitrary: mixed.map((s) => exactly(s, Math.max(min, 1))) },
   );
-  return text.map((s) => (s.length < min ? exactly(s, min) : s)).filter(acceptable);
+  return text.map((s) => ([...s].length < min ? exactly(s, min) : s)).filter(acceptable);
 }
 
 /** A path/query part of a URL: odd text without whitespace or braces (neither survives URL checks). */
