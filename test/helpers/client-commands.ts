@@ -235,8 +235,13 @@ export interface CommandRun {
   clientIds: string[];
 }
 
-export function newRun(label: string): CommandRun {
-  return { prefix: `apptrail-gen/${label}/${randomUUID()}/`, expectations: [], secrets: new Set(), clientIds: [] };
+/** `prefix` lets several runs share one (e.g. `runPrefix('x') + 'w1-'`), to check them together. */
+export function newRun(label: string, prefix = runPrefix(label)): CommandRun {
+  return { prefix, expectations: [], secrets: new Set(), clientIds: [] };
+}
+
+export function runPrefix(label: string): string {
+  return `apptrail-gen/${label}/${randomUUID()}/`;
 }
 
 /** Makes the secrets a body sends recognisable (unique) and notes them. */
@@ -249,7 +254,8 @@ function markSecrets(body: Body, run: CommandRun): Body {
   const key = out.encryption_key;
   if (typeof key === 'object' && key !== null && !Array.isArray(key)) {
     const marked: Body = {};
-    for (const [k, v] of Object.entries(key)) marked[k] = typeof v === 'string' ? `${v}·key-${randomUUID()}` : v;
+    // Replaced, not appended to: the field's size limit (FREE_FORM_LIMITS) must still hold.
+    for (const [k, v] of Object.entries(key)) marked[k] = typeof v === 'string' ? `key-${randomUUID()}` : v;
     for (const v of Object.values(marked)) if (typeof v === 'string') run.secrets.add(v);
     out.encryption_key = marked;
   }
