@@ -56,7 +56,22 @@ function checks(def: Def): CheckDef[] {
   return (def.checks ?? []).map((c) => c._zod.def);
 }
 
-function stringArb(def: Def): fc.Arbitrary<string> {
+/**
+ * How `arbitraryOf` makes strings, when a caller wants other text than arbText: `text` for plain
+ * bounded strings, `refined` for strings with a custom check (e.g. a URL format; return undefined
+ * to fall back to text). Either way every string is then checked with its own schema.
+ */
+export interface ArbitraryOptions {
+  text?: (bounds: { minLength?: number; maxLength?: number }) => fc.Arbitrary<string>;
+  refined?: (params: Record<string, unknown>) => fc.Arbitrary<string> | undefined;
+  /** Every generated string must also pass this (e.g. what the API accepts in any string). */
+  accept?: (s: string) => boolean;
+  /** Values of `unknown` (free-form) slots; arbJsonValue by default. */
+  json?: fc.Arbitrary<unknown>;
+}
+
+function stringArb(def: Def, opts: ArbitraryOptions, schema: Schema): fc.Arbitrary<string> {
+  if (opts.text || opts.refined) return customStringArb(def, opts, schema);
   const all = [def as unknown as CheckDef, ...checks(def)];
   const format = all.find((c) => c.check === 'string_format');
   if (format?.format === 'datetime') {
@@ -68,6 +83,23 @@ function stringArb(def: Def): fc.Arbitrary<string> {
   const min = all.find((c) => c.check === 'min_length')?.minimum;
   const max = all.find((c) => c.check === 'max_length')?.maximum;
   return arbText({ ...(min === undefined ? {} : { minLength: min }), maxLength: max ?? 40 });
+}
+
+function customStringArb(def: Def, opts: ArbitraryOptions, schema: Schema): fc.Arbitrary<string> {
+  const all = [def as unknown as CheckDef, ...checks(def)];
+  const min = all.find((c) => c.check === 'min_length')?.minimum;
+  const max = all.find((c) => c.check === 'max_length')?.maximum;
+  const bounds = { ...(min === undefined ? {} : { minLength: min }), ...(max === undefined ? {} : { maxLength: max }) };
+  const text = opts.text?.(bounds) ?? arbText({ ...bounds, maxLength: max ?? 40 });
+  const format = all.find((c) => c.check === 'string_format');
+  const custom = all.find((c) => c.check === 'custom') as (CheckDef & { params?: Record<string, unknown> }) | undefined;
+  let arb: fc.Arbitrary<string> = text;
+  if (format?.format === 'regex' && format.pattern) arb = fc.oneof({ weight: 1, arbitrary: fc.stringMatching(format.pattern) }, { weight: 3, arbitrary: text });
+  else if (format) return stringArb(def, {}, schema);
+  else if (custom) arb = opts.refined?.(custom.params ?? {}) ?? text;
+  const check = schema as unknown as z.ZodType;
+  const accept = opts.accept ?? (() => true);
+  return arb.filter((s) => accept(s) && check.safeParse(s).success);
 }
 
 function numberArb(def: Def): fc.Arbitrary<number> {
@@ -83,18 +115,19 @@ function numberArb(def: Def): fc.Arbitrary<number> {
 }
 
 /** An arbitrary for the OUTPUT of `schema` (defaults filled), for the kinds our schemas use. */
-export function arbitraryOf<T>(schema: z.ZodType<T>): fc.Arbitrary<T> {
-  return walk(schema as unknown as Schema) as fc.Arbitrary<T>;
+export function arbitraryOf<T>(schema: z.ZodType<T>, opts: ArbitraryOptions = {}): fc.Arbitrary<T> {
+  return walkWith(schema as unknown as Schema, opts) as fc.Arbitrary<T>;
 }
 
-function walk(schema: Schema): fc.Arbitrary<unknown> {
+function walkWith(schema: Schema, opts: ArbitraryOptions): fc.Arbitrary<unknown> {
+  const walk = (s: Schema) => walkWith(s, opts);
   const def = schema._zod.def;
   switch (def.type) {
-    case 'string': return stringArb(def);
+    case 'string': return stringArb(def, opts, schema);
     case 'number': return numberArb(def);
     case 'boolean': return fc.boolean();
     case 'unknown':
-    case 'any': return arbJsonValue;
+    case 'any': return opts.json ?? arbJsonValue;
     case 'enum': return fc.constantFrom(...Object.values(def.entries as Record<string, string>));
     case 'literal': return fc.constantFrom(...(def.values as unknown[]));
     case 'nullable': return fc.option(walk(def.innerType as Schema), { nil: null });
@@ -109,12 +142,12 @@ function walk(schema: Schema): fc.Arbitrary<unknown> {
       return fc.array(walk(def.element as Schema), { maxLength: Math.min(max ?? 4, 4), ...(min === undefined ? {} : { minLength: min }) });
     }
     case 'record': return fc.dictionary(walk(def.keyType as Schema) as fc.Arbitrary<string>, walk(def.valueType as Schema), { maxKeys: 4 });
-    case 'object': return objectArb(def);
+    case 'object': return objectArb(def, walk, opts);
     default: throw new Error(`arbitraries: zod type "${def.type}" is not supported; extend test/helpers/arbitraries.ts`);
   }
 }
 
-function objectArb(def: Def): fc.Arbitrary<Record<string, unknown>> {
+function objectArb(def: Def, walk: (s: Schema) => fc.Arbitrary<unknown>, opts: ArbitraryOptions): fc.Arbitrary<Record<string, unknown>> {
   const shape = def.shape as Record<string, Schema>;
   const fields: Record<string, fc.Arbitrary<unknown>> = {};
   const required: string[] = [];
@@ -131,7 +164,9 @@ function objectArb(def: Def): fc.Arbitrary<Record<string, unknown>> {
   const known = fc.record(fields, { requiredKeys: required });
   const catchall = def.catchall as Schema | undefined;
   if (catchall === undefined || catchall._zod.def.type === 'never') return known;
-  const extra = fc.dictionary(arbExtraKey.filter((k) => !(k in shape)), walk(catchall), { maxKeys: 3 });
+  const accept = opts.accept ?? (() => true);
+  const extraKey = opts.text ? opts.text({ minLength: 1, maxLength: 12 }) : arbExtraKey;
+  const extra = fc.dictionary(extraKey.filter((k) => !(k in shape) && accept(k)), walk(catchall), { maxKeys: 3 });
   return fc.tuple(known, extra).map(([k, e]) => ({ ...e, ...k }));
 }
 
