@@ -15,7 +15,7 @@ export function acceptJsonBodies(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '' || body === undefined) return done(null, undefined);
     parseJson(req, body as string, (err, parsed) => {
-      if (err) return done(err);
+      if (err) return done(isValidJson(body as string) ? PROTOTYPE_KEY_REFUSED : err);
       try {
         refuseOutsideLimits(parsed, 'body');
       } catch (refusal) {
@@ -24,6 +24,19 @@ export function acceptJsonBodies(app: FastifyInstance): void {
       done(null, parsed);
     });
   });
+}
+
+// Fastify refuses `__proto__` and `constructor.prototype` keys (prototype poisoning) with the
+// same error as broken JSON; a caller deserves to know which it was.
+const PROTOTYPE_KEY_REFUSED = validationError('body', 'Property names __proto__ and constructor.prototype are not allowed');
+
+function isValidJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A refusal for the query string or path parameters of `req`, or undefined when they are fine. */

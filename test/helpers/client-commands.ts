@@ -102,19 +102,25 @@ function arbBody(schema: z.ZodType, keep: Body): fc.Arbitrary<Body> {
     );
 }
 
+/** Keys the API refuses in any body (prototype poisoning): never in a body meant to be accepted. */
+const PROTOTYPE_KEY = /"__proto__"\s*:|"constructor"\s*:\s*\{[^}]*"prototype"\s*:/;
+const noPrototypeKeys = (body: Body): boolean => !PROTOTYPE_KEY.test(JSON.stringify(body));
+
 /** Create bodies ClientCreateSchema accepts, with any of its fields. */
-export const arbCreateBody: fc.Arbitrary<Body> = arbitraryOf(ClientCreateSchema.shape.name, oddOptions).chain((name) => arbBody(ClientCreateSchema, { name }));
+export const arbCreateBody: fc.Arbitrary<Body> = arbitraryOf(ClientCreateSchema.shape.name, oddOptions)
+  .chain((name) => arbBody(ClientCreateSchema, { name }))
+  .filter(noPrototypeKeys);
 /** PATCH bodies ClientUpdateSchema accepts (the merged result may still break a cross-field rule: 400). */
-export const arbUpdateBody: fc.Arbitrary<Body> = arbBody(ClientUpdateSchema, {});
+export const arbUpdateBody: fc.Arbitrary<Body> = arbBody(ClientUpdateSchema, {}).filter(noPrototypeKeys);
 
 /** One way of breaking a valid body, and the body it breaks. */
 export type Breakage =
   | 'unknown-field' | 'name-with-angle-bracket' | 'description-too-long' | 'lone-surrogate' | 'nul-character'
-  | 'free-form-too-deep' | 'body-too-deep' | 'wrong-type' | 'secret-where-not-allowed' | 'missing-name';
+  | 'free-form-too-deep' | 'body-too-deep' | 'wrong-type' | 'secret-where-not-allowed' | 'missing-name' | 'prototype-key';
 
 const BREAKAGES: readonly Breakage[] = [
   'unknown-field', 'name-with-angle-bracket', 'description-too-long', 'lone-surrogate', 'nul-character',
-  'free-form-too-deep', 'body-too-deep', 'wrong-type', 'secret-where-not-allowed', 'missing-name',
+  'free-form-too-deep', 'body-too-deep', 'wrong-type', 'secret-where-not-allowed', 'missing-name', 'prototype-key',
 ];
 
 /** The body broken; `secret` is set when the break plants a secret the trail must not show. */
@@ -138,6 +144,7 @@ export function breakBody(body: Body, how: Breakage, on: 'create' | 'update', od
       const secret = `planted-secret-${randomUUID()}`;
       return on === 'create' ? { body: { ...body, client_secret: secret }, secret } : { body: { ...body, client_secret: secret, description: exactly(odd, 141) }, secret };
     }
+    case 'prototype-key': return { body: { ...body, client_metadata: JSON.parse(`{"__proto__":${JSON.stringify(odd)}}`) as Body } };
     case 'missing-name': {
       if (on === 'create') {
         const { name: _name, ...rest } = body;
