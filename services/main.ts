@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       const projector = await startProjector({ kafka: kafka.kafka, ch, topics: kafka.names, producer, log: log.child({ role: 'projector' }) });
       shutdown.add('projector', () => projector.stop());
     }
-    const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
+    const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown, ch }) : undefined;
     const logStreams = config.ROLES.includes('api') ? await startLogStreamsFeature({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
     if (config.ROLES.includes('exporter')) await startExporterRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown });
     const audit = config.ROLES.includes('audit') ? await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown }) : undefined;

@@ -8,6 +8,7 @@ import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../shared/auth/index.js';
 import type { Check } from '../../shared/health/index.js';
+import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { ClientProjection } from './clients/projection.js';
 import { createClientCommands } from './clients/commands.js';
 import { clientRoutes } from './clients/routes.js';
@@ -20,6 +21,8 @@ export interface ApiRoleDeps {
   names: TopicNames;
   log: Logger;
   shutdown: Shutdown;
+  /** Where the audit service keeps fold snapshots: the projection starts from one when it can. */
+  ch?: Pick<ClickHouseHandle, 'client'>;
 }
 
 /**
@@ -35,6 +38,16 @@ export async function startApiRole(
   shutdown.add('api producer', () => producer.disconnect());
 
   const projection = new ClientProjection(admin, names.clientEvents);
+  if (deps.ch) {
+    const started = Date.now();
+    try {
+      const states = await projection.loadSnapshot(deps.ch, names.clientEvents);
+      log.info({ states, ms: Date.now() - started }, 'clients projection starts from the snapshot');
+    } catch (err) {
+      // Correct either way: without the snapshot the projection folds the topic from the start.
+      log.warn({ err }, 'no snapshot for the clients projection; folding clients.events from the start');
+    }
+  }
   const runner = await startProjectionRunner({
     kafka,
     projection,

@@ -1,15 +1,16 @@
 import { CompressionTypes, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { parseClientEventRecord, type ClientEventRecord, type ClientState } from '../../shared/clients/index.js';
+import { ClientStateSchema, parseClientEventRecord, type ClientEventRecord, type ClientState } from '../../shared/clients/index.js';
 import { apply as applyClientEvent } from '../../shared/clients/fold.js';
 import {
   AuditEntrySchema, CLIENT_EVENT_STATUS, degradeEntry, describeOperation, entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord, makeLogId, parseRequestRecord,
   toAuditLogRecord, type AuditEntry, type DegradableEntry, type RequestRecord,
 } from '../../shared/audit/index.js';
-import { parseLogStreamEventRecord, type LogStreamEventRecord, type LogStreamState } from '../../shared/log-streams/index.js';
+import { LogStreamStateSchema, parseLogStreamEventRecord, type LogStreamEventRecord, type LogStreamState } from '../../shared/log-streams/index.js';
 import { apply as applyLogStreamEvent } from '../../shared/log-streams/fold.js';
 import { PoisonRecordError } from '../../shared/events/index.js';
 import { StagedMap } from '../../shared/fold/staged-map.js';
+import { readSnapshot, writeSnapshot } from '../../shared/fold/snapshot.js';
 import {
   chunkByBytes, describeFailure, MAX_REQUEST_BYTES, messageBytes, startConsumerRunner, withKafkaRetry, type BatchContext, type ConsumedRecord, type EventProducer,
   type TopicNames,
@@ -37,6 +38,10 @@ export interface AuditConsumerOptions {
   sessionTimeoutMs?: number;
   /** Test hook: runs between the ClickHouse insert and the Kafka transaction. */
   afterInsert?: () => Promise<void>;
+  /** How often a partition's fold is snapshotted (after a committed batch); default 1 s. */
+  snapshotIntervalMs?: number;
+  /** Whether stop() writes the snapshots still pending (default true; false acts like a crash). */
+  snapshotOnStop?: boolean;
 }
 
 /**
@@ -61,6 +66,7 @@ export interface AuditConsumerOptions {
 export async function startAuditConsumer(opts: AuditConsumerOptions) {
   const groupId = opts.groupId ?? DEFAULT_AUDIT_GROUP;
   const log = opts.log.child({ role: 'audit' });
+  const snapshotIntervalMs = opts.snapshotIntervalMs ?? 1000;
   const { clientEvents, logStreamEvents, auditRequests, auditLog } = opts.names;
   // Committed states: only a batch whose entries are durable moves them (see Stage).
   const clients = new Map<string, ClientState>();
@@ -71,6 +77,22 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
   const forget = { [clientEvents]: (id: string) => clients.delete(id), [logStreamEvents]: (id: string) => streams.delete(id) };
   const replayUntil = new Map<string, bigint>();
   const EVENT_TOPICS = [clientEvents, logStreamEvents];
+  const load = {
+    [clientEvents]: (id: string, json: string) => clients.set(id, ClientStateSchema.parse(JSON.parse(json))),
+    [logStreamEvents]: (id: string, json: string) => streams.set(id, LogStreamStateSchema.parse(JSON.parse(json))),
+  };
+  const stateOf = { [clientEvents]: (id: string) => clients.get(id), [logStreamEvents]: (id: string) => streams.get(id) };
+  // Subjects whose state changed since the partition's last snapshot (`topic/partition` → ids).
+  const dirty = new Map<string, Set<string>>();
+  const dirtyOf = (topic: string, partition: number) => {
+    const key = `${topic}/${partition}`;
+    let set = dirty.get(key);
+    if (!set) dirty.set(key, (set = new Set()));
+    return set;
+  };
+  const lastSnapshotAt = new Map<string, number>();
+  // What this instance last committed per partition: a stop writes the snapshots still pending.
+  const committedThrough = new Map<string, bigint>();
 
   // One transactional producer per input partition, its id stable across restarts and instances
   // (`group.topic.partition`): whoever owns the partition next fences the previous owner and
@@ -107,12 +129,26 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
           origin.delete(id);
         }
       }
+      for (const p of mine) dirty.delete(`${topic}/${p}`);
+      // State plus a short tail: the snapshot's states, then the records from its marker on,
+      // folded without emitting up to the committed offset (the gap since the last snapshot).
+      const snapshot = await readSnapshot(opts.ch, topic, [...mine]);
+      const from = new Map<number, bigint>();
       for (const p of mine) {
         const offset = BigInt(committed?.partitions.find((x) => x.partition === p)?.offset ?? '-1');
-        replayUntil.set(`${topic}/${p}`, offset < 0n ? 0n : offset);
-        if (offset > 0n) seek(topic, p, '0');
+        const done = offset < 0n ? 0n : offset;
+        // A snapshot ahead of the committed offset (the group was reset on purpose) is not ours to use.
+        const through = snapshot.through.get(p) ?? 0n;
+        from.set(p, through <= done ? through : 0n);
+        replayUntil.set(`${topic}/${p}`, done);
+        if (done > 0n) seek(topic, p, from.get(p)!.toString());
       }
-      log.info({ topic, partitions: [...mine] }, 'rebuilding state for assigned partitions');
+      for (const s of snapshot.states) {
+        if ((from.get(s.partition) ?? 0n) === 0n) continue;
+        load[topic]!(s.subject, s.state);
+        origin.set(s.subject, s.partition);
+      }
+      log.info({ topic, partitions: [...mine], snapshot: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])), states: snapshot.states.length }, 'state for assigned partitions: snapshot plus tail');
     }
   }
 
@@ -121,8 +157,14 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     readonly clients = new StagedMap(clients);
     readonly streams = new StagedMap(streams);
     commit(partition: number): void {
-      for (const id of this.clients.keys()) partitionOf[clientEvents]!.set(id, partition);
-      for (const id of this.streams.keys()) partitionOf[logStreamEvents]!.set(id, partition);
+      for (const id of this.clients.keys()) {
+        partitionOf[clientEvents]!.set(id, partition);
+        dirtyOf(clientEvents, partition).add(id);
+      }
+      for (const id of this.streams.keys()) {
+        partitionOf[logStreamEvents]!.set(id, partition);
+        dirtyOf(logStreamEvents, partition).add(id);
+      }
       this.clients.commit();
       this.streams.commit();
     }
@@ -201,6 +243,12 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
 
   /** ClickHouse, then audit.log and the offsets in one transaction; then the stage becomes the state. */
   async function write(entries: AuditEntry[], stage: Stage, ctx: BatchContext): Promise<void> {
+    // Records folded again below the committed offset (the tail after a snapshot) make no entry,
+    // and committing their offsets would move the group backwards.
+    if (entries.length === 0 && BigInt(ctx.nextOffset) <= (replayUntil.get(`${ctx.topic}/${ctx.partition}`) ?? 0n)) {
+      stage.commit(ctx.partition);
+      return;
+    }
     await insertEntries(opts.ch, entries);
     await opts.afterInsert?.();
     const producer = await producerFor(ctx.topic, ctx.partition);
@@ -220,6 +268,28 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
       throw err;
     }
     stage.commit(ctx.partition);
+    committedThrough.set(`${ctx.topic}/${ctx.partition}`, BigInt(ctx.nextOffset));
+    await snapshot(ctx.topic, ctx.partition, BigInt(ctx.nextOffset));
+  }
+
+  /**
+   * Writes the partition's changed states with the committed offset as its marker, at most once
+   * per SNAPSHOT_INTERVAL_MS. Never throws: the batch is committed already, and a snapshot that
+   * failed stays dirty and goes out with the next one (readers fold a longer tail meanwhile).
+   */
+  async function snapshot(topic: string, partition: number, through: bigint, force = false): Promise<void> {
+    if (!EVENT_TOPICS.includes(topic)) return;
+    const key = `${topic}/${partition}`;
+    const now = Date.now();
+    if (!force && now - (lastSnapshotAt.get(key) ?? 0) < snapshotIntervalMs) return;
+    const ids = dirty.get(key) ?? new Set<string>();
+    try {
+      await writeSnapshot(opts.ch, topic, partition, through, [...ids].map((id) => [id, JSON.stringify(stateOf[topic]!(id))] as [string, string]));
+      ids.clear();
+      lastSnapshotAt.set(key, now);
+    } catch (err) {
+      log.warn({ err, topic, partition }, 'snapshot not written; it goes out with the next one');
+    }
   }
 
   const runner = await startConsumerRunner<Input>({
@@ -259,6 +329,10 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     ready: runner.ready,
     async stop() {
       await runner.stop();
+      for (const [key, through] of opts.snapshotOnStop === false ? [] : committedThrough) {
+        const cut = key.lastIndexOf('/');
+        if (dirty.get(key)?.size) await snapshot(key.slice(0, cut), Number(key.slice(cut + 1)), through, true);
+      }
       await Promise.all([...producers.values()].map((p) => p.then((producer) => producer.disconnect()).catch(() => undefined)));
     },
   };

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { unauthorized } from '../errors/auth0-error.js';
 import { AccessTokenClaimsSchema, toPrincipal, type Principal } from './principal.js';
@@ -15,15 +16,16 @@ export type VerifyToken = (authorization: string | undefined) => Promise<Princip
 
 /** Turns an Authorization header into a Principal, or throws Auth0's 401. */
 export function createTokenVerifier(opts: VerifierOptions): VerifyToken {
-  const key: Uint8Array | JWTVerifyGetKey = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : opts.secret!;
   if (!opts.jwksUrl && !opts.secret) throw new Error('token verifier needs a secret or a JWKS URL');
+  // A KeyObject made once: given raw bytes, jose imports the HMAC key again on every request.
+  const key: KeyObject | JWTVerifyGetKey = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : createSecretKey(opts.secret!);
   const algorithms = opts.jwksUrl ? ['RS256'] : ['HS256'];
   return async (authorization) => {
     if (!authorization) throw unauthorized('Missing authentication', 'missing_authentication');
     const [scheme, token] = authorization.split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('Bad HTTP authentication header format', 'invalid_authorization_header');
     try {
-      const { payload } = await jwtVerify(token, key as Uint8Array, {
+      const { payload } = await jwtVerify(token, key as KeyObject, {
         audience: opts.audience,
         ...(opts.issuer ? { issuer: opts.issuer } : {}),
         algorithms,

@@ -30,6 +30,11 @@ export class ClientStateStore {
     return this.states.size;
   }
 
+  /** Sets a client's state as a snapshot holds it. */
+  put(state: ClientState): void {
+    this.states.set(state.client_id, state);
+  }
+
   /** Forgets a client, so its partition can be folded again from a clean slate. */
   delete(clientId: string): void {
     this.states.delete(clientId);

@@ -39,6 +39,19 @@ export abstract class TopicProjection<R extends { id: string }, A> {
   ) {}
 
   protected abstract applyRecord(record: R): A;
+
+  /**
+   * Starts the fold from a snapshot: the subclass has loaded its states; every record below
+   * `through[p]` is in them, so partition p is read from there on.
+   */
+  protected startFrom(through: ReadonlyMap<number, bigint>): void {
+    for (const [partition, offset] of through) this.position.set(partition, offset);
+  }
+
+  /** Where each partition is to be read from: past what the fold holds. */
+  nextOffsets(): ReadonlyMap<number, bigint> {
+    return this.position;
+  }
   /** Called once per handled batch with what each record did. */
   protected afterBatch(_applied: Array<{ record: R; applied: A }>): void {}
 
@@ -153,7 +166,7 @@ export const PROJECTION_SESSION_TIMEOUT_MS = 10_000;
  */
 export function startProjectionRunner<R extends { id: string }>(opts: {
   kafka: Kafka;
-  projection: { handle: (records: ConsumedRecord<R>[]) => Promise<void> };
+  projection: { handle: (records: ConsumedRecord<R>[]) => Promise<void>; nextOffsets(): ReadonlyMap<number, bigint> };
   topic: string;
   topicPrefix: string;
   name: string;
@@ -169,6 +182,13 @@ export function startProjectionRunner<R extends { id: string }>(opts: {
     fromBeginning: true,
     parse: (m) => opts.parse(m),
     handle: opts.projection.handle,
+    // A fold started from a snapshot (or resuming after a rebalance) reads on from what it holds.
+    onAssigned: (assigned, seek) => {
+      for (const { topic, partition } of assigned) {
+        const at = opts.projection.nextOffsets().get(partition);
+        if (at !== undefined && at > 0n) seek(topic, partition, at.toString());
+      }
+    },
     deadLetter: opts.deadLetter,
     log: opts.log,
     partitionsConsumedConcurrently: opts.partitions,

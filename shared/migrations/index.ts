@@ -1,5 +1,6 @@
 import type { Migration } from '../clickhouse/index.js';
 import { auditMigrations } from '../audit/table.js';
+import { foldSnapshotMigration } from '../fold/snapshot.js';
 
 /**
  * apptrail's ClickHouse schema, in order. Applied at start by every process that talks to
@@ -36,4 +37,6 @@ ORDER BY client_id`,
   },
   // audit_log (services/audit): see shared/audit/table.ts.
   ...auditMigrations,
+  // fold_snapshot (written by services/audit, read by it and the API): see shared/fold/snapshot.ts.
+  foldSnapshotMigration,
 ];
