@@ -15,14 +15,20 @@ export const READ_WAIT_MS = 1_000;
 interface Projection {
   catchUp(timeoutMs: number): Promise<void>;
   staleSeconds(): number;
+  hasBeenComplete(): boolean;
 }
 
-/** Read-your-writes when Kafka answers; otherwise the projection as it stands, flagged stale (never a 5xx). */
+/**
+ * Read-your-writes when Kafka answers; otherwise the projection as it stands, flagged stale (never
+ * a 5xx). A projection still loading at start-up holds only part of the state (a client it has
+ * not reached would read as 404), so it answers 503 with Retry-After instead.
+ */
 export async function catchUpOrFlagStale(projection: Projection, reply: FastifyReply, waitMs = READ_WAIT_MS): Promise<void> {
   try {
     await projection.catchUp(waitMs);
   } catch (err) {
     if (!(err instanceof ProjectionTimeoutError) && !isKafkaError(err)) throw err;
+    if (!projection.hasBeenComplete()) throw unavailable('This instance is still loading its state from the event log. Retry shortly.', { cause: err });
     void reply.header(STALE_HEADER, String(projection.staleSeconds()));
   }
 }

@@ -32,6 +32,8 @@ export abstract class TopicProjection<R extends { id: string }, A> {
   private runningFetch: Promise<Offsets> | undefined;
   /** When this fold was last known to hold everything on the topic (a catch-up that succeeded). */
   private caughtUpAt = Date.now();
+  /** Whether it ever did: before that, it holds only part of the state, not an older state. */
+  private complete = false;
 
   constructor(
     private readonly admin: Admin,
@@ -115,10 +117,16 @@ export abstract class TopicProjection<R extends { id: string }, A> {
         await Promise.race([new Promise<void>((resolve) => this.barriers.add((barrier = { target, resolve }))), deadline]);
       }
       this.caughtUpAt = Date.now();
+      this.complete = true;
     } finally {
       clearTimeout(timer);
       if (barrier) this.barriers.delete(barrier);
     }
+  }
+
+  /** False while the fold is still loading (start-up): it has never held the whole topic yet. */
+  hasBeenComplete(): boolean {
+    return this.complete;
   }
 
   /** Whole seconds since this fold was last confirmed to hold the whole topic. */
