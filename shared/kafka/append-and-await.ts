@@ -61,3 +61,18 @@ export async function appendAndAwait<A>(target: AppendTarget<A>, record: Outgoin
     throw new UnconfirmedAppendError(err);
   }
 }
+
+/**
+ * appendAndAwait for a decided event, with the create rule in one place: when Kafka acknowledged
+ * the event but the projection did not apply it in time, a command that creates a new subject
+ * (`settle` given) is answered from the event itself: nothing can compete with a fresh id, so the
+ * fold of that one event is what every reader will reach, and a 503 would invite a duplicate.
+ */
+export async function appendDecided<A>(target: AppendTarget<A>, built: { record: OutgoingRecord; id: string }, deadlineAt: number, settle?: () => A): Promise<A> {
+  try {
+    return await appendAndAwait(target, built.record, built.id, deadlineAt);
+  } catch (err) {
+    if (!(err instanceof UnconfirmedAppendError) || !settle) throw err;
+    return settle();
+  }
+}

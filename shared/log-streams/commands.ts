@@ -1,6 +1,6 @@
 import { conflict } from '../errors/auth0-error.js';
 import type { EventMeta } from '../clients/envelope.js';
-import { appendAndAwait, UnconfirmedAppendError, WRITE_DEADLINE_MS, type EventProducer } from '../kafka/index.js';
+import { appendDecided, WRITE_DEADLINE_MS, type EventProducer } from '../kafka/index.js';
 import type { Logger } from '../log/index.js';
 import { toLogStreamEventRecord, type LogStreamEvent } from './events.js';
 import { apply, type LogStreamState } from './fold.js';
@@ -54,15 +54,11 @@ export function createDecideAndAppend(deps: AppendDeps) {
         const state = deps.projection.store.get(streamId);
         const event = decide(state);
         if (event === undefined) return state;
-        const { record, id, time } = toLogStreamEventRecord(event, meta);
-        let result: Applied;
-        try {
-          result = await appendAndAwait(deps, record, id, deadlineAt);
-        } catch (err) {
-          if (!(err instanceof UnconfirmedAppendError) || !opts.settleNew) throw err;
-          const folded = apply(undefined, event, time);
-          result = { verdict: folded.verdict, before: undefined, after: folded.state };
-        }
+        const built = toLogStreamEventRecord(event, meta);
+        const result: Applied = await appendDecided(deps, built, deadlineAt, opts.settleNew ? () => {
+          const folded = apply(undefined, event, built.time);
+          return { verdict: folded.verdict, before: undefined, after: folded.state };
+        } : undefined);
         if (result.verdict === 'applied') return result.after;
         deps.log.debug({ streamId, attempt, type: event.type }, 'log stream command lost a race; re-deciding on fresh state');
       }

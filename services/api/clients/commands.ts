@@ -16,7 +16,7 @@ import {
 } from '../../../shared/clients/index.js';
 import type { SecretBox } from '../../../shared/crypto/secret-box.js';
 import { conflict } from '../../../shared/errors/auth0-error.js';
-import { appendAndAwait, UnconfirmedAppendError, WRITE_DEADLINE_MS, type EventProducer } from '../../../shared/kafka/index.js';
+import { appendDecided, WRITE_DEADLINE_MS, type EventProducer } from '../../../shared/kafka/index.js';
 import type { Logger } from '../../../shared/log/index.js';
 import type { ClientProjection } from './projection.js';
 
@@ -73,16 +73,12 @@ export function createClientCommands(deps: CommandDeps) {
     return inLane(clientId, async () => {
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         const event = decide(deps.projection.store.get(clientId));
-        const { record, id, time } = toClientEventRecord(event, meta);
-        let result: Applied;
-        try {
-          result = await appendAndAwait(deps, record, id, deadlineAt);
-        } catch (err) {
-          if (!(err instanceof UnconfirmedAppendError) || !opts.settleNew) throw err;
-          deps.log.warn({ clientId, eventId: id, type: event.type }, 'event acknowledged but not applied in time; answering from the event itself');
-          const folded = apply(undefined, event, time);
-          result = { verdict: folded.verdict, before: undefined, after: folded.state };
-        }
+        const built = toClientEventRecord(event, meta);
+        const result: Applied = await appendDecided(deps, built, deadlineAt, opts.settleNew ? () => {
+          deps.log.warn({ clientId, eventId: built.id, type: event.type }, 'event acknowledged but not applied in time; answering from the event itself');
+          const folded = apply(undefined, event, built.time);
+          return { verdict: folded.verdict, before: undefined, after: folded.state };
+        } : undefined);
         if (result.verdict === 'applied') return result.after;
         deps.log.debug({ clientId, attempt, type: event.type }, 'command lost a race; re-deciding on fresh state');
       }
