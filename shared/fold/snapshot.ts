@@ -55,10 +55,15 @@ export async function readSnapshot(ch: Pick<ClickHouseHandle, 'client'>, topic: 
     query_params: { topic, ...(partitions ? { partitions } : {}) },
     format: 'JSONEachRow',
   });
-  for (const r of await rs.json<{ partition: number; subject: string; through: string; state: string }>()) {
-    const partition = Number(r.partition);
-    if (r.subject === MARKER) out.through.set(partition, BigInt(r.through));
-    else out.states.push({ partition, subject: r.subject, state: r.state });
+  // Streamed: the whole result as one text and as objects at once would double the memory of a
+  // large snapshot.
+  for await (const rows of rs.stream<{ partition: number; subject: string; through: string; state: string }>()) {
+    for (const row of rows) {
+      const r = row.json();
+      const partition = Number(r.partition);
+      if (r.subject === MARKER) out.through.set(partition, BigInt(r.through));
+      else out.states.push({ partition, subject: r.subject, state: r.state });
+    }
   }
   // States of a partition without a marker belong to no complete snapshot.
   out.states = out.states.filter((s) => out.through.has(s.partition));
