@@ -2,6 +2,9 @@ import type { Logger } from '../log/index.js';
 
 type Closer = { name: string; close: () => Promise<void> | void };
 
+/** Signals closer together than this are one Ctrl-C delivered twice. */
+const DUPLICATE_SIGNAL_MS = 1_000;
+
 /**
  * One place that owns SIGTERM/SIGINT for the process: closers run in reverse order of
  * registration (HTTP first, then consumers finish their batch and commit, then producers, then
@@ -33,12 +36,23 @@ export function createShutdown(log: Logger, graceMs: number) {
       closers.push({ name, close });
     },
     shutdown,
-    /** Installs the signal handlers; a second signal exits at once. */
+    /**
+     * Installs the signal handlers; a second signal exits at once. Ctrl-C reaches this process
+     * twice (the terminal signals the whole foreground group, and tsx relays it again): a repeat
+     * within a second is that one keypress, and must not cut short the graceful stop, or the
+     * consumers never leave their groups and the next start waits out their sessions.
+     */
     listen() {
+      let firstAt = 0;
       for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-        process.once(sig, () => {
-          process.once(sig, () => process.exit(130));
-          void shutdown(sig).then(() => process.exit(0));
+        process.on(sig, () => {
+          if (firstAt === 0) {
+            firstAt = Date.now();
+            void shutdown(sig).then(() => process.exit(0));
+            return;
+          }
+          if (Date.now() - firstAt < DUPLICATE_SIGNAL_MS) return;
+          process.exit(130);
         });
       }
     },
