@@ -122,7 +122,10 @@ export async function startLocalBroker(options: BrokerOptions = {}): Promise<Loc
   const child = spawn('java', [
     '-Xmx512m', '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.Kafka', properties,
-  ], { cwd: dataDir, stdio: ['ignore', out, out], detached });
+    // Always its own process group, attached or not: Ctrl-C in a terminal signals the whole
+    // foreground group, and a broker that stops at once leaves our consumers unable to leave
+    // their groups, so the next start waits out their sessions. We stop it ourselves, last.
+  ], { cwd: dataDir, stdio: ['ignore', out, out], detached: true });
   closeSync(out);
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start java for the Kafka broker');
