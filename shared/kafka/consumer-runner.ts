@@ -55,13 +55,12 @@ export interface ConsumerRunnerOptions<T> {
    */
   handle: (records: ConsumedRecord<T>[], ctx: BatchContext) => Promise<BatchOutcome<T> | void>;
   /**
-   * Called for a record isolated as deterministically failing, after its copy went to the
+   * Called for a record isolated as deterministically failing, before its copy goes to the
    * dead-letter topic: e.g. the audit writer records a degraded entry so the action is not lost.
-   * In 'handler' commit mode it commits `ctx.nextOffset` itself. Retried while it fails transiently.
+   * In 'handler' commit mode it commits `ctx.nextOffset` itself. If it fails too, other than
+   * deterministically, the failure was never the record's: the record is retried, not dead-lettered.
    */
   onPoison?: (record: ConsumedRecord<T>, error: unknown, ctx: BatchContext) => Promise<void>;
-  /** Told of every dead letter sent (health reporting). */
-  onDeadLetter?: (d: { topic: string; partition: number; offset: string; error: unknown }) => void;
   deadLetter: { topic: string; producer: EventProducer };
   log: Logger;
   retry?: { minMs?: number; maxMs?: number };
@@ -216,7 +215,6 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
         if (gone()) return 'stopped';
         try {
           await opts.deadLetter.producer.send(opts.deadLetter.topic, record);
-          opts.onDeadLetter?.({ topic, partition, offset: message.offset, error });
           return 'done';
         } catch (err) {
           log.warn({ err, topic, partition, offset: message.offset, attempt }, 'dead-letter topic unavailable; retrying');
