@@ -94,7 +94,14 @@ describe('fold snapshots (generated histories)', () => {
         const model = new ClientStateStore();
         const sent: Sent[] = [];
         const group = k.unique('audit');
-        const audit = () => startAuditConsumer({ kafka: k.kafka, admin: k.admin, ch, names: k.names, producer: k.producer, log: testLog, groupId: group, fetch: { maxWaitMs: 20 }, snapshotIntervalMs: lagging ? 3_600_000 : 0, snapshotOnStop: !lagging, sessionTimeoutMs: 6000 });
+        // Small fetches: the tail after a lagging snapshot comes in several batches, each of which
+        // could commit an old offset; the committed offsets are read before every write.
+        const seenOffsets: Array<Map<number, bigint>> = [];
+        const audit = () => startAuditConsumer({
+          kafka: k.kafka, admin: k.admin, ch, names: k.names, producer: k.producer, log: testLog, groupId: group,
+          fetch: { maxWaitMs: 20, maxBytesPerPartition: 2048 }, snapshotIntervalMs: lagging ? 3_600_000 : 0, snapshotOnStop: !lagging, sessionTimeoutMs: 6000,
+          afterInsert: async () => void seenOffsets.push(await committedOffsets(k, group)),
+        });
         const caughtUp = async () => {
           const ends = await k.admin.fetchTopicOffsets(k.names.clientEvents);
           const done = await committedOffsets(k, group);
@@ -114,7 +121,7 @@ describe('fold snapshots (generated histories)', () => {
 
         // More history while no audit service runs; then one starts from the snapshot.
         await append(k, second, ids, history, model, sent);
-        const seenOffsets: Array<Map<number, bigint>> = [];
+        seenOffsets.length = 0;
         const a2 = await audit();
         await eventually(async () => {
           seenOffsets.push(await committedOffsets(k, group));
