@@ -23,6 +23,7 @@ import { startLogStreamsFeature } from '../../services/api/log-streams/index.js'
 import { logsRoutes } from '../../services/audit/logs-routes.js';
 import { testLog, useKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
+import { arbBrokenJson, arbBrokenText } from '../helpers/arbitraries.js';
 
 // Node's reason phrases, except where Auth0 (hapi) words them the RFC 2616 way.
 const REASONS: Record<number, string> = { ...STATUS_CODES, 413: 'Request Entity Too Large', 414: 'Request-URI Too Large' } as Record<number, string>;
@@ -52,23 +53,9 @@ const ROUTES: Array<[method: string, template: string]> = [
 
 const QUERY_KEYS = ['fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'take', 'app_type', 'is_global', 'is_first_party', 'q', 'search', 'sort', 'format', 'x'];
 
-const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
 /** Any text, sometimes with a lone surrogate or NUL spliced in. */
-const text = fc.oneof(
-  { weight: 4, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary', maxLength: 4 }), fc.oneof(loneSurrogate, fc.constant('\u0000')), fc.string({ unit: 'binary', maxLength: 4 })).map((p) => p.join('')) },
-);
-const json = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof(
-    { depthIdentifier: 'json', maxDepth: 5 },
-    fc.constant(null),
-    fc.boolean(),
-    fc.double(),
-    text,
-    fc.array(tie('value'), { maxLength: 4, depthIdentifier: 'json' }),
-    fc.dictionary(text, tie('value'), { maxKeys: 4, depthIdentifier: 'json' }),
-  ),
-})).value;
+const text = arbBrokenText(12);
+const json = arbBrokenJson({ maxDepth: 5, maxEntries: 4, textLength: 12, numbers: fc.double() });
 
 /** Percent-encodes every UTF-16 unit as UTF-8 would, lone surrogates included (WTF-8 bytes). */
 function percentEncode(s: string): string {

@@ -191,3 +191,30 @@ export const arbRequestRecord: fc.Arbitrary<RequestRecord> = arbitraryOf(Request
 export const arbRequestEntry: fc.Arbitrary<AuditEntry> = fc
   .record({ record: arbRequestRecord, id: fc.uuid(), ms: arbDateMs, targetName: arbText({ maxLength: 20 }) })
   .map(({ record, id, ms, targetName }) => entryFromRequestRecord(id, new Date(ms).toISOString(), record, targetName));
+
+const arbLoneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
+
+/** Any text, sometimes with a lone surrogate or a NUL spliced in (a splice may also pair up). */
+export function arbBrokenText(maxLength: number): fc.Arbitrary<string> {
+  const piece = fc.string({ unit: 'binary', maxLength: Math.ceil(maxLength / 2) });
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength }) },
+    { weight: 1, arbitrary: fc.tuple(piece, fc.oneof(arbLoneSurrogate, fc.constant('\u0000')), piece).map((p) => p.join('')) },
+  );
+}
+
+/** JSON-shaped values whose strings and keys may be broken (arbBrokenText): what an attacker sends. */
+export function arbBrokenJson(opts: { maxDepth: number; maxEntries: number; textLength: number; numbers: fc.Arbitrary<number> }): fc.Arbitrary<unknown> {
+  const text = arbBrokenText(opts.textLength);
+  return fc.letrec<{ value: unknown }>((tie) => ({
+    value: fc.oneof(
+      { depthIdentifier: 'broken-json', maxDepth: opts.maxDepth },
+      fc.constant(null),
+      fc.boolean(),
+      opts.numbers,
+      text,
+      fc.array(tie('value'), { maxLength: opts.maxEntries, depthIdentifier: 'broken-json' }),
+      fc.dictionary(text, tie('value'), { maxKeys: opts.maxEntries, depthIdentifier: 'broken-json' }),
+    ),
+  })).value;
+}

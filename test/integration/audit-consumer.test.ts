@@ -1,10 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { migrations } from '../../shared/migrations/index.js';
+import { useEmbeddedClickHouse } from '../helpers/clickhouse.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { decideCreate, decideUpdate, foldEvents, generateClientId, toClientEventRecord, type ClientEvent, type EventMeta } from '../../shared/clients/index.js';
 import { startAuditConsumer } from '../../services/audit/consumer.js';
@@ -14,17 +10,7 @@ import { eventually, testLog, useKafka } from '../helpers/kafka.js';
 const meta: EventMeta = { actor: 'auth0|a', actorclient: 'app', actorname: 'A', requestid: 'r', ip: '127.0.0.1', useragent: 'ua', method: 'PATCH', path: '/api/v2/clients/x' };
 
 describe('audit consumer', () => {
-  let dir: string;
-  let ch: ClickHouseHandle;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'apptrail-audit-'));
-    ch = await createClickHouse({ database: 'apptrail', dataPath: dir });
-    await migrate(ch, migrations);
-  });
-  after(async () => {
-    await ch.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const db = useEmbeddedClickHouse('audit');
 
   it('backs off while ClickHouse is down and resumes without losing or repeating an entry', async (t) => {
     const k = await useKafka(t);
@@ -43,7 +29,7 @@ describe('audit consumer', () => {
 
     let failures = 0;
     const flaky = {
-      client: new Proxy(ch.client, {
+      client: new Proxy(db.ch.client, {
         get(target, prop, receiver) {
           if (prop === 'insert') {
             return async (...args: Parameters<typeof target.insert>) => {
@@ -63,7 +49,7 @@ describe('audit consumer', () => {
 
     const expected = 15; // 5 creates + 10 applied updates; the 5 stale ones conflict
     const rows = await eventually(async () => {
-      const r = await (await ch.client.query({ query: 'SELECT log_id, type, target_client_id FROM audit_log FINAL WHERE user_id = {u:String}', query_params: { u: 'auth0|a' }, format: 'JSONEachRow' })).json<{ log_id: string }>();
+      const r = await (await db.ch.client.query({ query: 'SELECT log_id, type, target_client_id FROM audit_log FINAL WHERE user_id = {u:String}', query_params: { u: 'auth0|a' }, format: 'JSONEachRow' })).json<{ log_id: string }>();
       return r.length >= expected ? r : undefined;
     }, 60_000, `${expected} audit rows`);
     assert.ok(failures >= 3, 'the insert failed while ClickHouse was down');
@@ -80,10 +66,10 @@ describe('audit consumer', () => {
     for (const e of [created, deleted, deleted /* stale repeat: a conflict, no entry */]) {
       await k.producer.send(k.names.logStreamEvents, toLogStreamEventRecord(e, { ...meta, method: 'POST', path: '/api/v2/log-streams' }).record);
     }
-    const consumer = await startAuditConsumer({ kafka: k.kafka, admin: k.admin, ch, names: k.names, producer: k.producer, log: testLog, groupId: k.unique('audit-streams'), fetch: { maxWaitMs: 50 } });
+    const consumer = await startAuditConsumer({ kafka: k.kafka, admin: k.admin, ch: db.ch, names: k.names, producer: k.producer, log: testLog, groupId: k.unique('audit-streams'), fetch: { maxWaitMs: 50 } });
     t.after(() => consumer.stop());
     const rows = await eventually(async () => {
-      const r = await (await ch.client.query({ query: "SELECT description, details FROM audit_log FINAL WHERE description LIKE '%log stream%' ORDER BY date", format: 'JSONEachRow' })).json<{ description: string; details: string }>();
+      const r = await (await db.ch.client.query({ query: "SELECT description, details FROM audit_log FINAL WHERE description LIKE '%log stream%' ORDER BY date", format: 'JSONEachRow' })).json<{ description: string; details: string }>();
       return r.length >= 2 ? r : undefined;
     }, 30_000, 'two log stream entries');
     assert.deepEqual(rows.map((r) => r.description), ['Create a log stream', 'Delete a log stream']);

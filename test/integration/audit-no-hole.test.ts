@@ -3,14 +3,10 @@
  * entry (degraded, same log_id) and its original goes to the dead-letter topic; retried attempts
  * derive exactly the entries one clean attempt would have.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { migrations } from '../../shared/migrations/index.js';
+import { useEmbeddedClickHouse } from '../helpers/clickhouse.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import {
   apply, decideCreate, decideDelete, decideRotate, decideUpdate, generateClientId, toClientEventRecord, type ClientEvent, type ClientState, type EventMeta,
@@ -26,20 +22,10 @@ const box = createSecretBox(Buffer.alloc(32, 3));
 interface Row { log_id: string; type: string; target_client_id: string; description: string; details: string }
 
 describe('audit trail without holes', () => {
-  let dir: string;
-  let ch: ClickHouseHandle;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'apptrail-audit-hole-'));
-    ch = await createClickHouse({ database: 'apptrail', dataPath: dir });
-    await migrate(ch, migrations);
-  });
-  after(async () => {
-    await ch.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const db = useEmbeddedClickHouse('audit-hole');
 
   async function rowsFor(ids: string[]): Promise<Row[]> {
-    const res = await ch.client.query({
+    const res = await db.ch.client.query({
       query: 'SELECT log_id, type, target_client_id, description, details FROM audit_log FINAL WHERE target_client_id IN {ids:Array(String)} ORDER BY log_id',
       query_params: { ids },
       format: 'JSONEachRow',
@@ -72,7 +58,7 @@ describe('audit trail without holes', () => {
     // refused lone surrogates before the limits existed); a degraded entry it takes.
     let refusals = 0;
     const refusing = {
-      client: new Proxy(ch.client, {
+      client: new Proxy(db.ch.client, {
         get(target, prop, receiver) {
           if (prop !== 'insert') return Reflect.get(target, prop, receiver);
           return async (args: Parameters<typeof target.insert>[0]) => {
@@ -177,7 +163,7 @@ describe('audit trail without holes', () => {
           let calls = 0;
           const fail = () => failPattern[calls++ % failPattern.length] === true && calls <= failPattern.length;
           const flaky = {
-            client: new Proxy(ch.client, {
+            client: new Proxy(db.ch.client, {
               get(target, prop, receiver) {
                 if (prop !== 'insert') return Reflect.get(target, prop, receiver);
                 return async (...args: Parameters<typeof target.insert>) => {

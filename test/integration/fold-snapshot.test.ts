@@ -5,14 +5,10 @@
  * writes exactly the entries an uninterrupted pass would, its committed offsets never move
  * backwards, and an API projection started from the snapshot holds exactly the fold from 0.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { migrations } from '../../shared/migrations/index.js';
+import { useEmbeddedClickHouse } from '../helpers/clickhouse.js';
 import {
   apply, ClientStateStore, decideCreate, decideDelete, decideRotate, decideUpdate, foldEvents, parseClientEventRecord, toClientEventRecord,
   type ClientEvent, type ClientState, type EventMeta,
@@ -64,17 +60,7 @@ async function committedOffsets(k: TestKafka, group: string): Promise<Map<number
 }
 
 describe('fold snapshots (generated histories)', () => {
-  let dir: string;
-  let ch: ClickHouseHandle;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'apptrail-snapshot-'));
-    ch = await createClickHouse({ database: 'apptrail', dataPath: dir });
-    await migrate(ch, migrations);
-  });
-  after(async () => {
-    await ch.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const db = useEmbeddedClickHouse('snapshot');
 
   it('snapshot + tail equals the fold from offset 0, for the audit trail and the API projection', async (t) => {
     let run = 0;
@@ -98,7 +84,7 @@ describe('fold snapshots (generated histories)', () => {
         // could commit an old offset; the committed offsets are read before every write.
         const seenOffsets: Array<Map<number, bigint>> = [];
         const audit = () => startAuditConsumer({
-          kafka: k.kafka, admin: k.admin, ch, names: k.names, producer: k.producer, log: testLog, groupId: group,
+          kafka: k.kafka, admin: k.admin, ch: db.ch, names: k.names, producer: k.producer, log: testLog, groupId: group,
           fetch: { maxWaitMs: 20, maxBytesPerPartition: 2048 }, snapshotIntervalMs: lagging ? 3_600_000 : 0, snapshotOnStop: !lagging, sessionTimeoutMs: 6000,
           afterInsert: async () => void seenOffsets.push(await committedOffsets(k, group)),
         });
@@ -116,7 +102,7 @@ describe('fold snapshots (generated histories)', () => {
         await eventually(caughtUp, 60_000, 'first pass, later batches');
         await a1.stop();
         const before = await committedOffsets(k, group);
-        const snap = await readSnapshot(ch, k.names.clientEvents);
+        const snap = await readSnapshot(db.ch, k.names.clientEvents);
         assert.ok(snap.through.size > 0, 'a snapshot was written');
 
         // More history while no audit service runs; then one starts from the snapshot.
@@ -142,7 +128,7 @@ describe('fold snapshots (generated histories)', () => {
           if (verdict === 'applied') replay.set(s.event.client_id, state);
           if (entry) expected.set(entry.log_id, JSON.parse(JSON.stringify(entry.details)));
         }
-        const rows = await (await ch.client.query({
+        const rows = await (await db.ch.client.query({
           query: 'SELECT log_id, details FROM audit_log FINAL WHERE target_client_id IN {ids:Array(String)}',
           query_params: { ids },
           format: 'JSONEachRow',
@@ -152,7 +138,7 @@ describe('fold snapshots (generated histories)', () => {
 
         // An API projection from the snapshot holds the fold from offset 0.
         const projection = new ClientProjection(k.admin, k.names.clientEvents);
-        const loaded = await projection.loadSnapshot(ch, k.names.clientEvents);
+        const loaded = await projection.loadSnapshot(db.ch, k.names.clientEvents);
         assert.ok(loaded > 0, 'states came from the snapshot');
         const runner = await startProjectionRunner({
           kafka: k.kafka, projection, topic: k.names.clientEvents, topicPrefix: k.prefix, name: 'snap-api', parse: parseClientEventRecord,

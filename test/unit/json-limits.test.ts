@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { arbBrokenJson, arbBrokenText } from '../helpers/arbitraries.js';
 import { ClientCreateSchema, ClientUpdateSchema, FREE_FORM_LIMITS } from '../../shared/clients/index.js';
 import { LogStreamUpdateSchema } from '../../shared/log-streams/index.js';
 import { Auth0Error, fromZodError } from '../../shared/errors/auth0-error.js';
@@ -13,23 +14,9 @@ import {
   fieldLimitViolations, findJsonViolation, jsonDepth, refuseOutsideLimits, REQUEST_JSON_LIMITS, stringProblem, type JsonLimits, type JsonViolation,
 } from '../../shared/http/json-limits.js';
 
-const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
 /** Mostly clean strings; some with a lone surrogate or a NUL spliced in (a splice may also pair up). */
-const text = fc.oneof(
-  { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary', maxLength: 3 }), fc.oneof(loneSurrogate, fc.constant('\u0000')), fc.string({ unit: 'binary', maxLength: 3 })).map((p) => p.join('')) },
-);
-const json = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof(
-    { depthIdentifier: 'json', maxDepth: 6 },
-    fc.constant(null),
-    fc.boolean(),
-    fc.integer(),
-    text,
-    fc.array(tie('value'), { maxLength: 5, depthIdentifier: 'json' }),
-    fc.dictionary(text, tie('value'), { maxKeys: 5, depthIdentifier: 'json' }),
-  ),
-})).value;
+const text = arbBrokenText(6);
+const json = arbBrokenJson({ maxDepth: 6, maxEntries: 5, textLength: 6, numbers: fc.integer() });
 /** As the parser hands it over: JSON.stringify escapes lone surrogates and JSON.parse restores them. */
 const parsedJson = json.map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 const limits = fc.record({ maxDepth: fc.integer({ min: 1, max: 6 }), maxEntries: fc.integer({ min: 1, max: 40 }) });
