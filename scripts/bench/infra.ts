@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalBroker } from '../../shared/kafka/local-broker.js';
 
@@ -18,4 +18,16 @@ export function percentile(sorted: number[], p: number): number {
 
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/**
+ * The 1/5/15-minute load average, printed before and after each benchmark: on a 2-core machine a
+ * figure taken while something else runs is not comparable, and the reader should be able to see so.
+ */
+export function loadAverage(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(' / ');
+}
+
+export function printLoad(when: 'before' | 'after'): void {
+  console.log(`load average ${when}: ${loadAverage()} (1/5/15 min, ${availableParallelism()} cores)`);
 }
