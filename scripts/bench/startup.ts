@@ -1,6 +1,8 @@
 /**
  * Start-up cost against history. For histories of N events over 1,000 clients (BENCH_HISTORIES,
- * default "0,100000,300000"; "0,1000000,3000000" for the issue's full figures), measures
+ * default "0,1000000,3000000", about 10 minutes; "0,100000,300000" for a quick look), measures
+ * - the whole process (`services/main.ts`, ROLES=api,audit, embedded chDB on the same data) from
+ *   spawn to /readyz 200, and to the first correct GET /api/v2/clients/{id};
  * - API start-up to a caught-up clients projection: from the fold snapshot + tail, beside the
  *   baseline of folding clients.events from offset 0 (the path without a snapshot), same run;
  * - audit restart to the first new entry queryable in ClickHouse: from the snapshot, beside the
@@ -9,7 +11,7 @@
  * and the audit group's offsets are set to the end, as after an audit service processed it all.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import { createEventProducer, createKafka, ensureTopics, startProjectionRunner, topicNames, topicSpecs, type TopicNames } from '../../shared/kafka/index.js';
@@ -22,23 +24,28 @@ import { makeLogId } from '../../shared/audit/index.js';
 import { writeSnapshot } from '../../shared/fold/snapshot.js';
 import { ClientProjection } from '../../services/api/clients/projection.js';
 import { startAuditConsumer } from '../../services/audit/consumer.js';
-import { benchBrokers, fmt } from './infra.js';
+import { freePortPair, startAppProcess } from '../../test/helpers/app-process.js';
+import { benchBrokers, fmt, printLoad } from './infra.js';
 
-const HISTORIES = (process.env.BENCH_HISTORIES ?? '0,100000,300000').split(',').map(Number);
+const HISTORIES = (process.env.BENCH_HISTORIES ?? '0,1000000,3000000').split(',').map(Number);
 const CLIENTS = 1000;
 const PARTITIONS = 3;
 const log = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'warn', name: 'bench' });
 const meta: EventMeta = { actor: 'bench|1', actorclient: 'bench', actorname: 'bench', requestid: 'r', ip: '127.0.0.1', useragent: 'bench', method: 'PATCH', path: '/api/v2/clients/x' };
-const box = createSecretBox(Buffer.alloc(32, 9));
+
 
 const { brokers, stop } = await benchBrokers();
 const kafka = createKafka({ brokers, clientId: 'bench-startup', log });
 const admin = kafka.admin();
 await admin.connect();
+// DATA_DIR of the spawned process too: its embedded chDB opens <dir>/chdb, where this run wrote the snapshots.
 const dir = await mkdtemp(join(tmpdir(), 'apptrail-bench-startup-'));
-const ch = await createClickHouse({ database: 'apptrail', dataPath: dir });
+const secretsKey = Buffer.alloc(32, 9);
+const openClickHouse = () => createClickHouse({ database: 'apptrail', dataPath: join(dir, 'chdb') });
+let ch = await openClickHouse();
 await migrate(ch, migrations);
 const producer = await createEventProducer(kafka, { maxBatch: 5000 });
+const box = createSecretBox(secretsKey);
 
 /** A history of `events` events: CLIENTS creates, then description updates round-robin; returns the fold. */
 async function fill(names: TopicNames, events: number): Promise<ClientStateStore> {
@@ -120,6 +127,40 @@ async function auditFirstEntryMs(names: TopicNames, group: string, store: Client
   return ms;
 }
 
+/**
+ * `services/main.ts` as an operator starts it, on this history: spawn → /readyz 200 → the first
+ * GET of a client that answers its latest description. The embedded chDB admits one process, so
+ * this run's handle is closed meanwhile.
+ */
+async function processStartMs(prefix: string, store: ClientStateStore): Promise<{ ready: number; read: number }> {
+  await ch.close();
+  const port = await freePortPair();
+  const started = performance.now();
+  const app = startAppProcess({
+    ROLES: 'api,audit', KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: String(PARTITIONS),
+    DATA_DIR: dir, PORT: String(port), SECRETS_KEY: secretsKey.toString('base64'), LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0',
+  });
+  try {
+    const token = await app.token();
+    const target = store.live()[0]!;
+    let ready = 0;
+    for (;;) {
+      if (!app.alive()) throw new Error(`the app exited: ${app.output().slice(-2000)}`);
+      const answered = await fetch(`${app.origin}/readyz`).then((r) => r.status, () => 0);
+      if (answered === 200) {
+        ready ||= performance.now() - started;
+        const r = await fetch(`${app.origin}/api/v2/clients/${target.client_id}`, { headers: { authorization: `Bearer ${token}` } });
+        const body = (await r.json()) as { description?: string };
+        if (r.status === 200 && body.description === target.config.description) return { ready, read: performance.now() - started };
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  } finally {
+    await app.kill('SIGTERM');
+    ch = await openClickHouse();
+  }
+}
+
 /** The same ClickHouse minus the snapshot: a view of the handle whose snapshot reads find nothing. */
 function withoutSnapshots(): Pick<ClickHouseHandle, 'client'> {
   return {
@@ -142,9 +183,9 @@ async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
   return run();
 }
 
-const load0 = loadavg();
-console.log(`bench:startup — ${CLIENTS} clients, ${PARTITIONS} partitions, histories ${HISTORIES.map((h) => fmt(h)).join(' / ')}; load average before ${load0.map((l) => l.toFixed(2)).join(' ')}`);
-const rows: Array<{ history: number; apiSnap: number; apiZero: number; auditSnap: number; auditZero: number }> = [];
+console.log(`bench:startup — ${CLIENTS} clients, ${PARTITIONS} partitions, histories ${HISTORIES.map((h) => fmt(h)).join(' / ')}`);
+printLoad('before');
+const rows: Array<{ history: number; procReady: number; procRead: number; apiSnap: number; apiZero: number; auditSnap: number; auditZero: number }> = [];
 for (const history of HISTORIES) {
   const prefix = `bench-startup-${history}-${Date.now()}.`;
   const names = topicNames(prefix);
@@ -159,24 +200,28 @@ for (const history of HISTORIES) {
     await admin.setOffsets({ groupId: groupZero, topic, partitions: [...e].map(([partition, high]) => ({ partition, offset: high.toString() })) });
   }
   console.log(`  history ${fmt(history)}: written and snapshotted in ${fmt((performance.now() - filled) / 1000, 1)} s`);
+  const proc = await step('process start', () => processStartMs(prefix, store));
   const row = {
     history,
+    procReady: proc.ready,
+    procRead: proc.read,
     apiSnap: await step('api from snapshot', () => apiStartMs(names, prefix, true)),
     apiZero: await step('api from 0', () => apiStartMs(names, prefix, false)),
     auditSnap: await step('audit from snapshot', () => auditFirstEntryMs(names, groupSnap, store, ch)),
     auditZero: await step('audit from 0', () => auditFirstEntryMs(names, groupZero, store, withoutSnapshots())),
   };
   rows.push(row);
-  console.log(`  history ${fmt(history)}: API ready ${fmt(row.apiSnap)} ms from the snapshot (baseline from offset 0: ${fmt(row.apiZero)} ms); audit restart → first new entry ${fmt(row.auditSnap)} ms (baseline ${fmt(row.auditZero)} ms)`);
+  console.log(`  history ${fmt(history)}: process spawn → /readyz ${fmt(row.procReady)} ms, → first correct read ${fmt(row.procRead)} ms; API ready ${fmt(row.apiSnap)} ms from the snapshot (baseline from offset 0: ${fmt(row.apiZero)} ms); audit restart → first new entry ${fmt(row.auditSnap)} ms (baseline ${fmt(row.auditZero)} ms)`);
 }
 const base = rows[0]!;
-console.log('\n| history (events) | API ready, snapshot | × empty | API ready, from 0 (baseline) | × empty | audit restart → entry, snapshot | × empty | audit, from 0 (baseline) | × empty |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('\n| history (events) | process → /readyz | × empty | process → first read | × empty | API ready, snapshot | × empty | API ready, from 0 (baseline) | × empty | audit restart → entry, snapshot | × empty | audit, from 0 (baseline) | × empty |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   const x = (v: number, b: number) => fmt(v / b, 2);
-  console.log(`| ${fmt(r.history)} | ${fmt(r.apiSnap)} ms | ${x(r.apiSnap, base.apiSnap)} | ${fmt(r.apiZero)} ms | ${x(r.apiZero, base.apiZero)} | ${fmt(r.auditSnap)} ms | ${x(r.auditSnap, base.auditSnap)} | ${fmt(r.auditZero)} ms | ${x(r.auditZero, base.auditZero)} |`);
+  console.log(`| ${fmt(r.history)} | ${fmt(r.procReady)} ms | ${x(r.procReady, base.procReady)} | ${fmt(r.procRead)} ms | ${x(r.procRead, base.procRead)} | ${fmt(r.apiSnap)} ms | ${x(r.apiSnap, base.apiSnap)} | ${fmt(r.apiZero)} ms | ${x(r.apiZero, base.apiZero)} | ${fmt(r.auditSnap)} ms | ${x(r.auditSnap, base.auditSnap)} | ${fmt(r.auditZero)} ms | ${x(r.auditZero, base.auditZero)} |`);
 }
-console.log(`\nload average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log('');
+printLoad('after');
 await producer.disconnect();
 await admin.disconnect();
 await ch.close();

@@ -3,7 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { acknowledged, startLoad, type Load, type Outcome } from './load.js';
 import type { ChaosSystem } from './system.js';
-import { atReceiver, verify, within, type Figures } from './verify.js';
+import { atReceiver, entriesInClickHouse, verify, within, type Figures } from './verify.js';
 
 export type ScenarioName = 'crash' | 'broker-outage' | 'sink-outage';
 
@@ -27,6 +27,11 @@ export interface ScenarioResult {
   faultMs: number;
   /** From the fault's end until writes were acknowledged again (sink: until the receiver had caught up); undefined if never. */
   recoveryMs: number | undefined;
+  /**
+   * From the fault's end until the first write acknowledged after it was queryable in ClickHouse:
+   * the audit trail flowing again (after a crash, the time the restarted consumer groups take).
+   */
+  trailMs: number | undefined;
   /** /readyz answers sampled during the fault. */
   readiness: number[];
   /** The app process answered throughout (not checked for crash, which kills it). */
@@ -54,6 +59,7 @@ async function run(sys: ChaosSystem, name: ScenarioName, description: string, ti
   let report: FaultReport;
   let faultMs: number;
   let recoveryMs: number | undefined;
+  let trailMs: number | undefined;
   try {
     await delay(timing.warmupMs);
     load.setPhase('fault');
@@ -64,6 +70,7 @@ async function run(sys: ChaosSystem, name: ScenarioName, description: string, ti
     load.setPhase('after');
     const at = await recovered(load, faultEnd);
     recoveryMs = at === undefined ? undefined : at - faultEnd;
+    trailMs = await trailFlowing(sys, load, name, timing, faultEnd);
     await delay(timing.afterMs);
   } finally {
     await load.stop();
@@ -85,9 +92,22 @@ async function run(sys: ChaosSystem, name: ScenarioName, description: string, ti
   add('503 without Retry-After', load.outcomes.filter((o) => o.status === 503 && !(Number(o.retryAfter) > 0)).map((o) => `${o.kind} ${o.phase}`));
   if (!report.appAlive) violations.push('the app process died during the fault');
   if (recoveryMs === undefined) violations.push(`did not recover within ${timing.settleTimeoutMs / 1000}s`);
+  if (trailMs === undefined) violations.push(`the audit trail did not flow again within ${timing.settleTimeoutMs / 1000}s`);
   if (deadLetters === undefined) violations.push('the log stream health did not answer');
   else if (deadLetters > 0) violations.push(`${deadLetters} entries dead-lettered`);
-  return { name, fault: description, outcomes: load.outcomes, figures, faultMs, recoveryMs, readiness: report.readiness, appAlive: report.appAlive, deadLetters, violations };
+  return { name, fault: description, outcomes: load.outcomes, figures, faultMs, recoveryMs, trailMs, readiness: report.readiness, appAlive: report.appAlive, deadLetters, violations };
+}
+
+/** Milliseconds from faultEnd until the first write acknowledged after the fault is in ClickHouse. */
+async function trailFlowing(sys: ChaosSystem, load: Load, name: ScenarioName, timing: Timing, faultEnd: number): Promise<number | undefined> {
+  const api = { origin: sys.origin, token: sys.token };
+  const at = await within(timing.settleTimeoutMs, async () => {
+    const first = load.outcomes.find((o) => o.phase === 'after' && acknowledged(o) && o.kind !== 'read');
+    if (!first) return undefined;
+    const found = await entriesInClickHouse(api, [first.identity], `apptrail-chaos/${sys.runId}/${name}/trail`);
+    return found.length > 0 ? Date.now() : undefined;
+  });
+  return at === undefined ? undefined : at - faultEnd;
 }
 
 /** Time the first write started after the fault's end was acknowledged, and at least `count` were. */

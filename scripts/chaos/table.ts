@@ -21,6 +21,7 @@ export function figuresTable(results: readonly ScenarioResult[]): string {
     ['/readyz during the fault', (r) => statuses(r.readiness.map((status) => ({ status })))],
     ['fault lasted', (r) => seconds(r.faultMs)],
     ['recovery after the fault', (r) => seconds(r.recoveryMs)],
+    ['audit trail flowing again', (r) => seconds(r.trailMs)],
     ['verdict', (r) => (r.violations.length === 0 ? 'ok' : `FAIL (${r.violations.length})`)],
   ];
   const cells = rows.map(([label, cell]) => [label, ...results.map(cell)]);
@@ -35,4 +36,5 @@ const LEGEND = [
   'duplicated: an action with more than one entry (distinct log_ids), or a log_id listed twice; duplicate deliveries: a log_id the receiver kept again (at-least-once).',
   'fault lasted: crash, from the kill until the new process was ready; broker, down time plus its restart; sink, 503s then refused connections.',
   'recovery: from the end of the fault until a write was acknowledged again (sink: until the receiver had every entry acknowledged before then).',
+  'audit trail flowing again: from the end of the fault until the first write acknowledged after it was queryable in ClickHouse.',
 ];

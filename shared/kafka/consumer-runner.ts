@@ -81,7 +81,12 @@ export interface ConsumerRunnerOptions<T> {
    * e.g. inside a Kafka transaction with the records it produced (exactly-once consume-produce).
    */
   commit?: 'runner' | 'handler';
-  /** How long a silent member (e.g. a killed process) keeps its partitions; default 30 s. */
+  /**
+   * How long a silent member (e.g. a killed process) keeps its partitions; default 10 s. A restarted
+   * process joins only once its predecessor's session expired (kafkajs has no static membership),
+   * so this is the restart's wait. Handlers heartbeat between attempts, and the audit output is
+   * fenced per input partition, so a member evicted mid-attempt cannot commit twice.
+   */
   sessionTimeoutMs?: number;
   /** Fetch shaping: the broker holds a fetch until minBytes arrived or maxWaitMs passed. */
   fetch?: { minBytes?: number; maxWaitMs?: number; maxBytesPerPartition?: number };
@@ -95,6 +100,9 @@ export interface ConsumerRunner {
 }
 
 type SliceResult = 'done' | 'stopped' | 'halted';
+
+/** Above the broker's group.min.session.timeout.ms (6 s by default). */
+const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 
 /**
  * Runs a consumer group with at-least-once semantics a handler can rely on, and a failure policy
@@ -120,8 +128,8 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
     minBytes: opts.fetch?.minBytes ?? 1,
     maxWaitTimeInMs: opts.fetch?.maxWaitMs ?? 100,
     maxBytesPerPartition: opts.fetch?.maxBytesPerPartition ?? 4 * 1024 * 1024,
-    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
+    sessionTimeout: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+    heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS) / 3)),
   });
   const stopping = new AbortController();
   // Partitions stopped at a record; they stay paused until the process restarts (a new build).
@@ -347,17 +355,32 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
 
   await consumer.connect();
   for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
-    eachBatch,
-  });
+  // kafkajs' run() resolves only once the group is joined, and after a crash the coordinator
+  // keeps the dead predecessor until its session expires: the process must not wait on that to
+  // serve, so the join goes on in the background and readiness says which group is still joining.
+  // (run() reports its own failures as CRASH events; a rejection here would be a kafkajs bug.)
+  status.startJoining(opts.groupId);
+  void ready.then(() => status.joined(opts.groupId));
+  const running = consumer
+    .run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+      eachBatch,
+    })
+    .catch((err: unknown) => {
+      log.error({ err }, 'consumer failed to start');
+      for (const topic of opts.topics) status.halt({ group: opts.groupId, topic, partition: -1, offset: '', reason: `consumer failed to start: ${describeFailure(err)}` });
+    });
 
   return {
     ready,
     async stop() {
       stopping.abort();
+      // A disconnect while kafkajs is still joining leaves its runner going (the process never
+      // exits): let the join finish (or fail) first.
+      await running;
+      status.joined(opts.groupId);
       // kafkajs' disconnect waits for the batch in hand to finish before leaving the group.
       await consumer.disconnect();
       status.clear(opts.groupId);
