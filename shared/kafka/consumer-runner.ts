@@ -148,16 +148,31 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
         // A rebalance forgets pauses; a halted partition must stay where it stopped.
         const stillHalted = assigned.filter((a) => halted.has(`${a.topic}/${a.partition}`));
         for (const a of stillHalted) consumer.pause([{ topic: a.topic, partitions: [a.partition] }]);
+        status.joined(opts.groupId);
+        restarts = 0;
         markReady();
       });
   });
+  // kafkajs restarts after most broker trouble by itself, but not after errors it calls
+  // non-retriable that are a broker's passing state, such as no group coordinator yet on a fresh
+  // broker: those the runner restarts itself, with back-off. Any other crash leaves the group
+  // consuming nothing, which readiness must show rather than look healthy.
+  let restarts = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
   consumer.on(consumer.events.CRASH, (e) => {
-    log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-    // kafkajs restarts after broker trouble by itself; a crash it does not restart from leaves the
-    // group consuming nothing, which readiness must show rather than look healthy.
-    if (!e.payload.restart) {
-      for (const topic of opts.topics) status.halt({ group: opts.groupId, topic, partition: -1, offset: '', reason: `consumer crashed and stopped: ${describeFailure(e.payload.error)}` });
+    const error = e.payload.error;
+    log.error({ err: error, restart: e.payload.restart }, 'consumer crashed');
+    if (e.payload.restart || stopping.signal.aborted) return;
+    if (classifyFailure(error) === 'transient') {
+      const delay = backoffDelay(++restarts, policy);
+      log.warn({ err: error, restarts, delayMs: delay }, 'restarting the consumer after a transient crash kafkajs does not restart from');
+      status.startJoining(opts.groupId);
+      restartTimer = setTimeout(() => {
+        if (!stopping.signal.aborted) running = runConsumer();
+      }, delay);
+      return;
     }
+    for (const topic of opts.topics) status.halt({ group: opts.groupId, topic, partition: -1, offset: '', reason: `consumer crashed and stopped: ${describeFailure(error)}` });
   });
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -360,18 +375,19 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
   // serve, so the join goes on in the background and readiness says which group is still joining.
   // (run() reports its own failures as CRASH events; a rejection here would be a kafkajs bug.)
   status.startJoining(opts.groupId);
-  void ready.then(() => status.joined(opts.groupId));
-  const running = consumer
-    .run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
-      eachBatch,
-    })
-    .catch((err: unknown) => {
-      log.error({ err }, 'consumer failed to start');
-      for (const topic of opts.topics) status.halt({ group: opts.groupId, topic, partition: -1, offset: '', reason: `consumer failed to start: ${describeFailure(err)}` });
-    });
+  const runConsumer = () =>
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+        eachBatch,
+      })
+      .catch((err: unknown) => {
+        log.error({ err }, 'consumer failed to start');
+        for (const topic of opts.topics) status.halt({ group: opts.groupId, topic, partition: -1, offset: '', reason: `consumer failed to start: ${describeFailure(err)}` });
+      });
+  let running = runConsumer();
 
   return {
     ready,
@@ -379,6 +395,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
       stopping.abort();
       // A disconnect while kafkajs is still joining leaves its runner going (the process never
       // exits): let the join finish (or fail) first.
+      clearTimeout(restartTimer);
       await running;
       status.joined(opts.groupId);
       // kafkajs' disconnect waits for the batch in hand to finish before leaving the group.

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import type { KafkaMessage } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
 import { createEventCodec } from '../../shared/events/index.js';
-import { DLQ_HEADERS, ensureTopics, startConsumerRunner, type ConsumedRecord, type ConsumerRunner } from '../../shared/kafka/index.js';
+import { ConsumerStatusBoard, DLQ_HEADERS, ensureTopics, startConsumerRunner, type ConsumedRecord, type ConsumerRunner } from '../../shared/kafka/index.js';
 import { eventually, testLog, useKafka, type TestKafka } from '../helpers/kafka.js';
 
 const catalog = { 'test.counted': { version: 1, data: z.object({ key: z.string(), n: z.number().int() }) } };
@@ -136,5 +136,65 @@ describe('consumer runner on a real broker', () => {
     assert.deepEqual(await ensureTopics(k.admin, [spec]), []);
     const meta = await k.admin.fetchTopicMetadata({ topics: [spec.name] });
     assert.equal(meta.topics[0]!.partitions.length, 2);
+  });
+
+  it('serves before its group has joined: readiness says which group is joining, then clears', async (t) => {
+    const k = await useKafka(t, { partitions: 1 });
+    const topic = k.names.clientEvents;
+    const status = new ConsumerStatusBoard();
+    const handled: number[] = [];
+    const r = await startConsumerRunner<Counted>({
+      kafka: k.kafka, groupId: k.unique('joining'), topics: [topic], parse: (m) => codec.parse(m), status,
+      handle: async (records) => void handled.push(...records.map((x) => x.value.data.n)),
+      deadLetter: { topic: k.names.deadLetters, producer: k.producer }, log: testLog,
+    });
+    t.after(() => r.stop());
+    // start resolves before the join: the group is listed until its partitions arrive.
+    await assert.rejects(status.check(), /catching up: waiting to join consumer group\(s\) .*joining/);
+    await r.ready;
+    await status.check();
+    await produce(k, topic, [{ key: 'a', n: 1 }]);
+    await eventually(() => (handled.length === 1 ? true : undefined), 30_000, 'handled after the join');
+  });
+
+  it('restarts itself after a transient crash kafkajs does not restart from (no group coordinator yet)', async (t) => {
+    const k = await useKafka(t, { partitions: 1 });
+    const topic = k.names.clientEvents;
+    const status = new ConsumerStatusBoard();
+    // kafkajs' behaviour on such a crash, reproduced: run() resolves after the consumer stopped and
+    // a CRASH event with restart: false went out; the real run() follows on the next call.
+    let crashes = 0;
+    const crashing = Object.create(k.kafka, {
+      consumer: {
+        value: (config: ConsumerConfig): Consumer => {
+          const consumer = k.kafka.consumer(config);
+          const crashListeners: Array<(e: unknown) => void> = [];
+          const on = consumer.on.bind(consumer);
+          const run = consumer.run.bind(consumer);
+          return Object.assign(consumer, {
+            on: ((event: string, listener: (e: unknown) => void) => {
+              if (event === consumer.events.CRASH) crashListeners.push(listener);
+              return on(event as never, listener as never);
+            }) as Consumer['on'],
+            run: (async (args) => {
+              if (crashes++ > 0) return run(args);
+              const error = Object.assign(new Error('Failed to find group coordinator'), { name: 'KafkaJSGroupCoordinatorNotFound', retriable: false });
+              for (const l of crashListeners) l({ type: consumer.events.CRASH, payload: { error, groupId: config.groupId, restart: false } });
+            }) as Consumer['run'],
+          });
+        },
+      },
+    }) as Kafka;
+    const handled: number[] = [];
+    const r = await startConsumerRunner<Counted>({
+      kafka: crashing, groupId: k.unique('restart'), topics: [topic], parse: (m) => codec.parse(m), status,
+      handle: async (records) => void handled.push(...records.map((x) => x.value.data.n)),
+      deadLetter: { topic: k.names.deadLetters, producer: k.producer }, log: testLog, retry: { minMs: 20, maxMs: 200 },
+    });
+    t.after(() => r.stop());
+    await produce(k, topic, [{ key: 'a', n: 1 }, { key: 'a', n: 2 }]);
+    await eventually(() => (handled.length === 2 ? true : undefined), 30_000, 'handled after the restart');
+    assert.equal(crashes, 2, 'one crash, then the real run');
+    await status.check();
   });
 });
