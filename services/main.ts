@@ -7,7 +7,7 @@
 import { loadConfig, type Config } from '../shared/config/index.js';
 import { createLogger, type Logger } from '../shared/log/index.js';
 import { createShutdown, installFaultGuard, type Shutdown } from '../shared/lifecycle/index.js';
-import { createEventProducer, createKafka, ensureTopics, processConsumerStatus, topicNames, topicSpecs } from '../shared/kafka/index.js';
+import { createEventProducer, createKafka, ensureTopics, processConsumerStatus, roleGroupId, topicNames, topicSpecs } from '../shared/kafka/index.js';
 import { brokersFromConfig } from '../shared/kafka/brokers-from-config.js';
 import { clickhouseOptions, createClickHouse, migrate } from '../shared/clickhouse/index.js';
 import { migrations } from '../shared/migrations/index.js';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     if (config.ROLES.includes('projector')) {
       const producer = await createEventProducer(kafka.kafka);
       shutdown.add('projector producer', () => producer.disconnect());
-      const projector = await startProjector({ kafka: kafka.kafka, ch, topics: kafka.names, producer, log: log.child({ role: 'projector' }) });
+      const projector = await startProjector({ kafka: kafka.kafka, ch, topics: kafka.names, producer, groupId: roleGroupId(config.KAFKA_TOPIC_PREFIX, 'projector'), log: log.child({ role: 'projector' }) });
       shutdown.add('projector', () => projector.stop());
     }
     const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown, ch }) : undefined;

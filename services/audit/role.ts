@@ -4,7 +4,7 @@ import type { Config } from '../../shared/config/index.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { Shutdown } from '../../shared/lifecycle/index.js';
-import { createEventProducer, type TopicNames } from '../../shared/kafka/index.js';
+import { createEventProducer, roleGroupId, type TopicNames } from '../../shared/kafka/index.js';
 import { applyRetention } from '../../shared/audit/index.js';
 import { startAuditConsumer } from './consumer.js';
 import { logsRoutes } from './logs-routes.js';
@@ -32,6 +32,7 @@ export async function startAuditRole(deps: AuditRoleDeps): Promise<{ feature: (a
     names: deps.names,
     producer,
     log: deps.log,
+    groupId: roleGroupId(config.KAFKA_TOPIC_PREFIX, 'audit'),
     fetch: { maxWaitMs: config.AUDIT_BATCH_MAX_MS, minBytes: config.AUDIT_BATCH_MIN_BYTES },
   });
   shutdown.add('audit consumer', () => consumer.stop());

@@ -6,7 +6,7 @@
  */
 import { loadConfig, type Config } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/log/index.js';
-import { createKafka, topicNames } from '../../shared/kafka/index.js';
+import { createKafka, roleGroupId, topicNames } from '../../shared/kafka/index.js';
 import { isKafka } from '../../shared/kafka/local-broker.js';
 import { brokersFromConfig } from '../../shared/kafka/brokers-from-config.js';
 import { clickhouseOptions, createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
@@ -70,7 +70,7 @@ async function main(): Promise<number> {
     await migrate(ch, migrations, log);
 
     const kafka = createKafka({ brokers, clientId: `${config.KAFKA_CLIENT_ID}-replay`, log });
-    const result = await replayProjection({ kafka, ch, topic: topicNames(config.KAFKA_TOPIC_PREFIX).clientEvents, log });
+    const result = await replayProjection({ kafka, ch, topic: topicNames(config.KAFKA_TOPIC_PREFIX).clientEvents, projectorGroupId: roleGroupId(config.KAFKA_TOPIC_PREFIX, 'projector'), log });
     console.log(summaryLine(result, ch));
     return 0;
   } catch (err) {

@@ -25,7 +25,7 @@ export const ConfigSchema = z.object({
   KAFKA_BROKERS: list.pipe(z.array(z.string().min(1)).min(1)).optional().describe('Existing Kafka brokers (host:port,...); unset = start the local broker'),
   KAFKA_PORT: port.default(9092).describe('Port of the local broker started when KAFKA_BROKERS is unset'),
   KAFKA_CLIENT_ID: z.string().default('apptrail').describe('Kafka client id'),
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default('').describe('Prefix for every topic name (isolates environments and tests)'),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default('').describe('Prefix for every topic and shared consumer group name (isolates environments and tests)'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3).describe('Partitions for topics apptrail creates'),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1).describe('Replication factor for topics apptrail creates'),
 
