@@ -76,11 +76,27 @@ function defaultRefreshToken(strictThirdParty: boolean): RefreshToken {
   );
 }
 
+// A create computes its defaults twice on the same parsed body object: the create schema checks
+// the rules on the defaulted config (schema.ts) and decideCreate stores it. Remembered per body
+// object, frozen, so the second caller gets the first result and nobody can change it under the
+// other.
+const defaulted = new WeakMap<ClientCreate, Readonly<StoredClientConfig>>();
+
 /**
  * The stored configuration of a new client: the validated body with Auth0's defaults. The
- * encryption_key is left out: it is stored sealed, next to the sealed client secret.
+ * encryption_key is left out: it is stored sealed, next to the sealed client secret. The result is
+ * frozen and shared by every call with the same body object (bodies are never changed once parsed).
  */
 export function withCreateDefaults(input: ClientCreate): StoredClientConfig {
+  let config = defaulted.get(input);
+  if (!config) {
+    config = Object.freeze(computeCreateDefaults(input));
+    defaulted.set(input, config);
+  }
+  return config as StoredClientConfig;
+}
+
+function computeCreateDefaults(input: ClientCreate): StoredClientConfig {
   const { encryption_key: _sealedSeparately, refresh_token, default_organization, compliance_level, par_request_expiry, ...rest } = input;
   const strictThirdParty = input.third_party_security_mode === 'strict' && input.is_first_party === false;
   const tokenEndpointAuthMethod = input.token_endpoint_auth_method ?? defaultTokenEndpointAuthMethod(input);
