@@ -170,7 +170,8 @@ export const PROJECTION_SESSION_TIMEOUT_MS = 10_000;
 
 /**
  * Runs a TopicProjection on a group of this process alone (every instance reads every
- * partition), from the beginning, with a short fetch wait: commands block on it.
+ * partition), from the beginning, with a short fetch wait and no offset commits: commands block
+ * on it.
  */
 export function startProjectionRunner<R extends { id: string }>(opts: {
   kafka: Kafka;
@@ -199,6 +200,11 @@ export function startProjectionRunner<R extends { id: string }>(opts: {
     },
     deadLetter: opts.deadLetter,
     log: opts.log,
+    // Nothing reads this group's committed offsets: the fold lives in memory, the group lives as
+    // long as the process, and every (re)assignment seeks to what the fold holds (above). A commit
+    // per batch only put a broker round trip between a batch and the next fetch, which every
+    // command waits on; 'handler' mode with a handler that never commits leaves it out.
+    commit: 'handler',
     partitionsConsumedConcurrently: opts.partitions,
     fetch: { maxWaitMs: 50 },
     sessionTimeoutMs: PROJECTION_SESSION_TIMEOUT_MS,
