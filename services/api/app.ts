@@ -8,6 +8,7 @@ import { acceptJsonBodies, refuseBadUrlInput } from './request-input.js';
 import { BODY_LIMIT_BYTES } from '../../shared/http/json-limits.js';
 import { registerDocs } from './docs.js';
 import { registerRateLimit } from './rate-limit.js';
+import { lazyChildLogger, OneLinePerRequest } from './request-log.js';
 import { authenticateManagementApi, type VerifyToken } from '../../shared/auth/index.js';
 
 export interface AppOptions {
@@ -28,6 +29,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Auth0 answers with x-request-id style ids; ours travel into events and audit entries.
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    // Per-request logging at its cheapest: the child logger only when a line is written, one
+    // access-log line per request (request-log.ts).
+    childLoggerFactory: (logger, bindings, childOptions) => lazyChildLogger(logger as Logger, bindings, childOptions),
+    logController: new OneLinePerRequest(),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Bad percent-encoding in the path and over-long parameters, which Fastify answers itself

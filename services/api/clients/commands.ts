@@ -87,15 +87,17 @@ export function createClientCommands(deps: CommandDeps) {
   }
 
   return {
-    async create(input: ClientCreate, meta: EventMeta): Promise<ClientState> {
+    /** The new client, and its secret in clear for the answer (the caller has just had it made). */
+    async create(input: ClientCreate, meta: EventMeta): Promise<{ state: ClientState; clientSecret: string }> {
       const clientId = generateClientId();
+      const clientSecret = generateClientSecret();
       const secrets = {
         clientId,
-        secretSealed: deps.box.seal(generateClientSecret()),
+        secretSealed: deps.box.seal(clientSecret),
         ...(input.encryption_key ? { encryptionKeySealed: deps.box.seal(JSON.stringify(input.encryption_key)) } : {}),
       };
       const state = await decideAndAppend(clientId, () => decideCreate(input, secrets), meta, { settleNew: true });
-      return state!;
+      return { state: state!, clientSecret };
     },
 
     async update(clientId: string, patch: ClientUpdate, meta: EventMeta): Promise<ClientState> {

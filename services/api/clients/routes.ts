@@ -39,8 +39,10 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
 
   r.post('/api/v2/clients', { schema: { tags, summary: 'Create a client', body: ClientCreateSchema, response: { 201: ClientPartialSchema, ...errors } } }, async (req, reply) => {
     requireAnyScope(principalOf(req), ['create:clients']);
-    const state = await commands.create(req.body, requestMeta(req));
-    return reply.code(201).send(presentClient(state, box, { secrets: true }));
+    const { state, clientSecret } = await commands.create(req.body, requestMeta(req));
+    // The secret was made for this request: shown as made rather than decrypted again.
+    const opener: SecretBox = { keyId: box.keyId, seal: (plain) => box.seal(plain), open: (sealed) => (sealed === state.client_secret_sealed ? clientSecret : box.open(sealed)) };
+    return reply.code(201).send(presentClient(state, opener, { secrets: true }));
   });
 
   r.get(
