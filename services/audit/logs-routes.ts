@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { stringify } from 'csv-stringify';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { buildLogGet, buildLogsCount, buildLogsExportPage, buildLogsSelect, fromAuditRow, isCheckpointMode, OUTPUT_FIELDS, type LogObject } from '../../shared/audit/index.js';
+import { buildLogGet, buildLogsCount, buildLogsExportPage, buildLogsSelect, fromAuditRow, isCheckpointMode, type BuiltQuery, type LogObject } from '../../shared/audit/index.js';
 import { principalOf, requireAnyScope } from '../../shared/auth/index.js';
 import { notFound } from '../../shared/errors/auth0-error.js';
 import { boolParam, csvParam } from '../../shared/http/query-params.js';
@@ -43,29 +43,26 @@ function originOf(req: FastifyRequest): string {
   }
 }
 
-async function rows(ch: Pick<ClickHouseHandle, 'client'>, built: { query: string; params: Record<string, unknown> }): Promise<Row[]> {
+async function rows(ch: Pick<ClickHouseHandle, 'client'>, built: Pick<BuiltQuery, 'query' | 'params'>): Promise<Row[]> {
   const rs = await ch.client.query({ query: built.query, query_params: built.params, format: 'JSONEachRow' });
   return rs.json<Row>();
+}
+
+/** The log objects a query answers, with the fields it was built for. */
+async function logObjects(ch: Pick<ClickHouseHandle, 'client'>, built: BuiltQuery): Promise<LogObject[]> {
+  return (await rows(ch, built)).map((row) => fromAuditRow(row, built.fields));
 }
 
 /** Every matching entry, page after page by log_id: memory stays at one page whatever the total. */
 async function* exportEntries(ch: Pick<ClickHouseHandle, 'client'>, q: z.infer<typeof ExportQuerySchema>): AsyncGenerator<LogObject> {
   let after: string | undefined;
   for (;;) {
-    const page = await rows(ch, buildLogsExportPage({ q: q.q, afterLogId: after, limit: EXPORT_PAGE, fields: q.fields, includeFields: q.include_fields }));
-    for (const row of page) yield fromAuditRow(row);
+    const built = buildLogsExportPage({ q: q.q, afterLogId: after, limit: EXPORT_PAGE, fields: q.fields, includeFields: q.include_fields });
+    const page = await rows(ch, built);
+    for (const row of page) yield fromAuditRow(row, built.fields);
     if (page.length < EXPORT_PAGE) return;
     after = String(page.at(-1)!.log_id);
   }
-}
-
-function csvColumns(q: z.infer<typeof ExportQuerySchema>): string[] {
-  if (!q.fields || q.fields.length === 0) return [...OUTPUT_FIELDS];
-  const known = new Set<string>(OUTPUT_FIELDS);
-  // Included fields come in the order asked for; excluded ones leave the rest in table order.
-  if (q.include_fields ?? true) return q.fields.filter((f) => known.has(f));
-  const listed = new Set(q.fields);
-  return OUTPUT_FIELDS.filter((f) => !listed.has(f));
 }
 
 export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHouseHandle, 'client'> }): Promise<void> {
@@ -78,9 +75,10 @@ export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHou
     const query = req.query;
     const q = query.q ?? query.search;
     if (isCheckpointMode({ fromLogId: query.from, take: query.take })) {
-      const page = (await rows(ch, buildLogsSelect({ fromLogId: query.from, take: query.take }))).map(fromAuditRow);
+      const page = await logObjects(ch, buildLogsSelect({ fromLogId: query.from, take: query.take }));
       // Auth0: the next page continues after the last id; an empty page points at itself.
-      const next = page.at(-1)?.log_id ?? query.from;
+      const last = page.at(-1)?.log_id;
+      const next = typeof last === 'string' ? last : query.from;
       const url = new URL(req.url, 'http://localhost');
       if (next) url.searchParams.set('from', next);
       url.searchParams.set('take', String(query.take ?? 50));
@@ -88,7 +86,7 @@ export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHou
       return page;
     }
     const opts = { q, sort: query.sort, page: query.page, perPage: query.per_page, fields: query.fields, includeFields: query.include_fields };
-    const logs = (await rows(ch, buildLogsSelect(opts))).map(fromAuditRow);
+    const logs = await logObjects(ch, buildLogsSelect(opts));
     if (!query.include_totals) return logs;
     const [count] = await rows(ch, buildLogsCount({ q }));
     const perPage = query.per_page ?? 50;
@@ -99,11 +97,11 @@ export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHou
     requireAnyScope(principalOf(req), READ_LOGS);
     const q = req.query;
     // Fail on a bad q or field list with a 400 now, not halfway through a streamed body.
-    buildLogsExportPage({ q: q.q, limit: 1, fields: q.fields, includeFields: q.include_fields });
+    const { fields } = buildLogsExportPage({ q: q.q, limit: 1, fields: q.fields, includeFields: q.include_fields });
     const entries = Readable.from(exportEntries(ch, q));
     if (q.format === 'csv') {
-      const columns = csvColumns(q);
-      const csv = stringify({ header: true, columns, cast: { object: (v) => JSON.stringify(v) } });
+      // Objects as JSON; false as "false" (csv-stringify would write an empty cell); null as an empty cell.
+      const csv = stringify({ header: true, columns: [...fields], cast: { object: (v) => JSON.stringify(v), boolean: (v) => String(v) } });
       entries.on('error', (err) => csv.destroy(err));
       void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="audit-log.csv"');
       return reply.send(entries.pipe(csv));
@@ -115,8 +113,8 @@ export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHou
 
   r.get('/api/v2/logs/:id', { schema: { tags, summary: 'Get a log event by id', params: z.strictObject({ id: z.string().min(1).max(64) }) } }, async (req) => {
     requireAnyScope(principalOf(req), READ_LOGS);
-    const [row] = await rows(ch, buildLogGet(req.params.id));
-    if (!row) throw notFound('Log event not found', 'inexistent_log');
-    return fromAuditRow(row);
+    const [log] = await logObjects(ch, buildLogGet(req.params.id));
+    if (!log) throw notFound('Log event not found', 'inexistent_log');
+    return log;
   });
 }

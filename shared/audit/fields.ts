@@ -45,14 +45,63 @@ export const BARE_TERM_FIELDS: readonly StringField[] = [
   'target_client_name',
 ];
 
-/** Fields a log object can carry in GET /logs answers (`fields`/`include_fields` pick among them). */
-export const OUTPUT_FIELDS = [...SEARCHABLE_FIELDS, 'scope', 'audience', 'details'] as const;
+/** The fields stored in a column of their own (table.ts). */
+export const STORED_FIELDS = [...SEARCHABLE_FIELDS, 'scope', 'audience', 'details'] as const;
+export type StoredField = (typeof STORED_FIELDS)[number];
+
+/**
+ * Fields a log object carries in GET /logs answers (`fields`/`include_fields` pick among them),
+ * in the order Auth0 sends them (auth0/go-auth0 test/data/recordings/TestLogManager*.yaml), then
+ * ours. `_id` is Auth0's copy of log_id, which checkpoint readers such as
+ * auth0-log-extension-tools take their position from; organization_name, isMobile and
+ * location_info have no source in a Management API action, so they are constants (row.ts).
+ */
+export const OUTPUT_FIELDS = [
+  '_id',
+  'log_id',
+  'date',
+  'type',
+  'description',
+  'connection',
+  'connection_id',
+  'organization_id',
+  'organization_name',
+  'client_id',
+  'client_name',
+  'ip',
+  'hostname',
+  'details',
+  'user_id',
+  'user_name',
+  'user_agent',
+  'audience',
+  'scope',
+  'strategy',
+  'strategy_type',
+  'isMobile',
+  'location_info',
+  'target_client_id',
+  'target_client_name',
+] as const satisfies readonly string[];
 export type OutputField = (typeof OUTPUT_FIELDS)[number];
 
 // Column names equal field names today; the map is what keeps input out of SQL if they ever differ.
-const COLUMNS: Readonly<Record<OutputField, string>> = Object.freeze(
-  Object.fromEntries(OUTPUT_FIELDS.map((f) => [f, f])) as Record<OutputField, string>,
+const COLUMNS: Readonly<Record<StoredField, string>> = Object.freeze(
+  Object.fromEntries(STORED_FIELDS.map((f) => [f, f])) as Record<StoredField, string>,
 );
+
+/**
+ * The stored fields each output field is presented from. details also needs the caller columns:
+ * Auth0's details.request carries auth, ip and userAgent, which row.ts builds from them.
+ */
+const SOURCES: Readonly<Record<OutputField, readonly StoredField[]>> = Object.freeze({
+  ...(Object.fromEntries(STORED_FIELDS.map((f): [StoredField, readonly StoredField[]] => [f, [f]])) as Record<StoredField, readonly StoredField[]>),
+  _id: ['log_id'],
+  organization_name: [],
+  isMobile: [],
+  location_info: [],
+  details: ['details', 'ip', 'user_agent', 'user_id', 'user_name', 'client_id', 'scope'],
+});
 
 // Sets, not `name in obj`: "constructor" or "__proto__" must not count as fields.
 const SEARCHABLE = new Set<string>(SEARCHABLE_FIELDS);
@@ -62,6 +111,16 @@ export const isSearchableField = (name: string): name is SearchableField => SEAR
 export const isOutputField = (name: string): name is OutputField => OUTPUT.has(name);
 
 /** The SQL identifier of a field's column. */
-export function columnOf(field: OutputField): string {
+export function columnOf(field: StoredField): string {
   return COLUMNS[field];
+}
+
+/**
+ * The columns to read to present these fields, in table order. log_id is always read: it is the
+ * paging key, and a SELECT needs at least one column whatever was asked for.
+ */
+export function columnsFor(fields: readonly OutputField[]): string[] {
+  const needed = new Set<StoredField>(['log_id']);
+  for (const f of fields) for (const s of SOURCES[f]) needed.add(s);
+  return STORED_FIELDS.filter((f) => needed.has(f)).map(columnOf);
 }

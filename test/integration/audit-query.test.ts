@@ -144,10 +144,20 @@ describe('audit_log on the embedded engine', () => {
     assert.ok(entry);
     const [row] = await rows(buildLogGet(entry.log_id));
     assert.ok(row);
-    // Auth0 leaves out fields without a value (this entry has no caller client_id).
-    const expected = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== ''));
-    assert.equal(expected.client_id, undefined);
-    assert.deepEqual(fromAuditRow(row), expected);
+    const back = fromAuditRow(row) as Record<string, unknown>;
+    assert.equal(back._id, entry.log_id);
+    // Every stored field comes back; an empty one as Auth0 shows it: null, "", or left out.
+    assert.equal(entry.client_id, '', 'this entry has no caller client_id');
+    assert.equal(back.client_id, null);
+    for (const [field, value] of Object.entries(entry)) {
+      if (field === 'details') continue;
+      if (value === '') assert.ok(back[field] === null || back[field] === '' || !(field in back), field);
+      else assert.equal(back[field], value, field);
+    }
+    // details as written, plus Auth0's request context (auth, channel, ip, userAgent).
+    const { auth: _auth, channel, ip, userAgent, ...request } = (back.details as { request: Record<string, unknown> }).request;
+    assert.deepEqual({ ...(back.details as object), request }, entry.details);
+    assert.deepEqual([channel, ip, userAgent], ['api', entry.ip || undefined, entry.user_agent || undefined]);
     assert.deepEqual(await rows(buildLogGet(`${entry.log_id.slice(0, 55)}x`)), []);
   });
 

@@ -58,28 +58,68 @@ describe('audit rows', () => {
     // What SELECT * gives: DateTime64 text, details as its JSON text, every column, inserted_at.
     const row = { ...entry, date: '2026-11-23 06:00:00.123', details: JSON.stringify(entry.details), inserted_at: '2026-11-23 06:00:01.000' };
     const back = fromAuditRow(row);
+    // Auth0's order and shape (auth0/go-auth0 test/data/recordings/TestLogManager*.yaml).
     assert.deepEqual(back, {
+      _id: entry.log_id,
       log_id: entry.log_id,
       date,
       type: 'sapi',
       description: 'Update a client',
+      connection: null,
+      connection_id: null,
+      organization_id: null,
+      organization_name: null,
       client_id: 'caller-app',
       client_name: 'Caller',
+      ip: '10.0.0.1',
+      hostname: 'tenant.example.com',
+      details: {
+        ...entry.details,
+        request: {
+          // A client credentials token: Auth0 shows its user as {}.
+          auth: { user: {}, strategy: 'jwt', credentials: { scopes: ['update:clients'] } },
+          channel: 'api',
+          ip: '10.0.0.1',
+          userAgent: 'curl/8',
+          ...entry.details.request,
+        },
+      },
       user_id: 'caller-app@clients',
       user_name: 'Caller',
-      ip: '10.0.0.1',
       user_agent: 'curl/8',
-      hostname: 'tenant.example.com',
+      audience: 'https://tenant.example.com/api/v2/',
+      scope: 'update:clients',
+      strategy: null,
+      strategy_type: null,
+      isMobile: false,
+      location_info: null,
       target_client_id: 'target-app',
       target_client_name: 'Shop',
-      scope: 'update:clients',
-      audience: 'https://tenant.example.com/api/v2/',
-      details: entry.details,
     });
+    assert.deepEqual(Object.keys(back).slice(0, 5), ['_id', 'log_id', 'date', 'type', 'description']);
   });
 
-  it('keeps the fields Auth0 always sends even when empty', () => {
-    assert.deepEqual(fromAuditRow({ log_id: '1', description: '', client_id: '' }), { log_id: '1', description: '' });
+  it('shows empty fields as Auth0 does: null, "" for description and client_name, scope and ours left out', () => {
+    const row = { log_id: '1', date: '2026-01-01 00:00:00.000', type: 'fapi', description: '', client_id: '', client_name: '', ip: '', user_id: '', user_name: '', user_agent: '', scope: '', target_client_id: '', details: '{"request":{"method":"get","path":"/x","query":{}},"response":{"statusCode":401}}' };
+    const back = fromAuditRow(row);
+    assert.equal(back.description, '');
+    assert.equal(back.client_name, '');
+    for (const f of ['client_id', 'ip', 'user_id', 'user_name', 'user_agent', 'connection', 'hostname', 'audience', 'strategy'] as const) assert.equal(back[f], null, f);
+    assert.ok(!('scope' in back) && !('target_client_id' in back) && !('target_client_name' in back));
+    // No caller (no valid token): no auth, no ip, no userAgent to show.
+    assert.deepEqual((back.details as { request: unknown }).request, { channel: 'api', method: 'get', path: '/x', query: {} });
+  });
+
+  it("shows a user token's user in details.request.auth, and what the entry recorded itself wins", () => {
+    const row = { log_id: '1', date: '2026-01-01 00:00:00.000', user_id: 'auth0|ann', user_name: 'Ann', client_id: 'app', scope: '', ip: '1.2.3.4', user_agent: 'ua', details: JSON.stringify({ request: { method: 'post', path: '/p', query: {}, channel: 'dashboard' }, response: { statusCode: 201 } }) };
+    const { request } = fromAuditRow(row, ['details']).details as { request: Record<string, unknown> };
+    assert.deepEqual(request.auth, { user: { user_id: 'auth0|ann', name: 'Ann' }, strategy: 'jwt', credentials: {} });
+    assert.equal(request.channel, 'dashboard');
+    assert.equal(request.userAgent, 'ua');
+  });
+
+  it('presents only the fields asked for, _id and the constants included', () => {
+    assert.deepEqual(fromAuditRow({ log_id: '7', type: 'sapi' }, ['_id', 'isMobile', 'type']), { _id: '7', isMobile: false, type: 'sapi' });
   });
 
   it('refuses to write an entry whose id does not match its date', () => {

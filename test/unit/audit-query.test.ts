@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  LogQueryError, MAX_QUERY_LENGTH, buildLogGet, buildLogsCount, buildLogsSelect, compileLogQuery, parseLogQuery,
+  LogQueryError, MAX_QUERY_LENGTH, OUTPUT_FIELDS, buildLogGet, buildLogsCount, buildLogsSelect, compileLogQuery, parseLogQuery,
 } from '../../shared/audit/index.js';
 
 // The columns a WHERE may name, written out here so that widening the allowlist is a visible change.
@@ -340,6 +340,7 @@ describe('injection attempts stay values', () => {
 });
 
 describe('buildLogsSelect', () => {
+  // Every column, in table order: what a log object with every field is presented from.
   const ALL = [
     'client_id', 'client_name', 'connection', 'connection_id', 'description', 'date', 'hostname', 'ip', 'log_id',
     'organization_id', 'user_id', 'user_name', 'user_agent', 'strategy', 'strategy_type', 'type', 'target_client_id',
@@ -351,6 +352,7 @@ describe('buildLogsSelect', () => {
     assert.deepEqual(buildLogsSelect({}), {
       query: `SELECT ${ALL} FROM audit_log FINAL WHERE true ORDER BY date DESC, log_id DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32} ${FINAL}`,
       params: { limit: 50, offset: 0 },
+      fields: OUTPUT_FIELDS,
     });
   });
 
@@ -395,13 +397,23 @@ describe('buildLogsSelect', () => {
     }
   });
 
-  it('fields: include or exclude, in table order', () => {
-    assert.match(buildLogsSelect({ fields: ['date', 'log_id'] }).query, /^SELECT date, log_id FROM /);
+  it('fields: include or exclude; answers in Auth0 order, columns in table order, log_id always read', () => {
+    const both = buildLogsSelect({ fields: ['date', 'log_id'] });
+    assert.match(both.query, /^SELECT date, log_id FROM /);
+    assert.deepEqual(both.fields, ['log_id', 'date']);
     assert.match(buildLogsSelect({ fields: ['date', 'log_id'], includeFields: true }).query, /^SELECT date, log_id FROM /);
-    const without = buildLogsSelect({ fields: ['details', 'user_agent'], includeFields: false }).query;
-    assert.ok(!/\bdetails\b|\buser_agent\b/.test(without.split(' FROM ')[0] ?? ''), without);
-    assert.match(without, /^SELECT client_id, client_name, .* audience FROM /);
-    assert.throws(() => buildLogsSelect({ fields: [...ALL.split(', ')], includeFields: false }), /leaves no field/);
+    // _id is presented from log_id; the constants read nothing but the paging key.
+    const id = buildLogsSelect({ fields: ['_id', 'isMobile'] });
+    assert.match(id.query, /^SELECT log_id FROM /);
+    assert.deepEqual(id.fields, ['_id', 'isMobile']);
+    assert.match(buildLogsSelect({ fields: ['type'] }).query, /^SELECT log_id, type FROM /);
+    // details carries Auth0's request context, presented from the caller columns.
+    assert.match(buildLogsSelect({ fields: ['details'] }).query, /^SELECT client_id, ip, log_id, user_id, user_name, user_agent, scope, details FROM /);
+    const without = buildLogsSelect({ fields: ['details', 'user_agent'], includeFields: false });
+    assert.ok(!/\bdetails\b|\buser_agent\b/.test(without.query.split(' FROM ')[0] ?? ''), without.query);
+    assert.match(without.query, /^SELECT client_id, client_name, .* audience FROM /);
+    assert.ok(!without.fields.includes('details') && !without.fields.includes('user_agent') && without.fields.includes('_id'));
+    assert.throws(() => buildLogsSelect({ fields: [...OUTPUT_FIELDS], includeFields: false }), /leaves no field/);
   });
 
   it('checkpoint mode: log_id order after from, other parameters ignored', () => {
@@ -418,6 +430,7 @@ describe('buildLogsSelect', () => {
     assert.deepEqual(buildLogsSelect({ take: 5 }), {
       query: `SELECT ${ALL} FROM audit_log FINAL WHERE true ORDER BY log_id ASC LIMIT {limit:UInt32} ${FINAL}`,
       params: { limit: 5 },
+      fields: OUTPUT_FIELDS,
     });
     assert.deepEqual(buildLogsSelect({ fromLogId: '123' }).params, { limit: 50, from: '123' });
   });
@@ -426,11 +439,13 @@ describe('buildLogsSelect', () => {
     assert.deepEqual(buildLogsCount({ q: 'type:sapi' }), {
       query: `SELECT count() AS total FROM audit_log FINAL WHERE type = {p0:String} ${FINAL}`,
       params: { p0: 'sapi' },
+      fields: [],
     });
     const id = `${String(Date.UTC(2026, 0, 2)).padStart(16, '0')}${'1'.repeat(40)}`;
     assert.deepEqual(buildLogGet(id), {
       query: `SELECT ${ALL} FROM audit_log FINAL WHERE log_id = {id:String} AND date = {date:${DT}} LIMIT 1 ${FINAL}`,
       params: { id, date: '2026-01-02 00:00:00.000' },
+      fields: OUTPUT_FIELDS,
     });
     assert.deepEqual(buildLogGet("x' OR 1=1").params, { id: "x' OR 1=1" });
   });

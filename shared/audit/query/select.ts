@@ -1,5 +1,5 @@
 import { DATETIME64_SQL_TYPE, formatDateTime64 } from '../datetime.js';
-import { OUTPUT_FIELDS, columnOf, isOutputField, type OutputField } from '../fields.js';
+import { OUTPUT_FIELDS, columnOf, columnsFor, isOutputField, type OutputField } from '../fields.js';
 import { logIdTimeMs } from '../log-id.js';
 import { AUDIT_TABLE } from '../table.js';
 import { compileLogQuery } from './compile.js';
@@ -27,6 +27,8 @@ export interface LogsSelectOptions {
 export interface BuiltQuery {
   query: string;
   params: Record<string, unknown>;
+  /** The log object fields to present from each row (row.ts fromAuditRow), in answer order. */
+  fields: readonly OutputField[];
 }
 
 export const DEFAULT_PER_PAGE = 50;
@@ -59,7 +61,7 @@ export function buildLogsSelect(opts: LogsSelectOptions): BuiltQuery {
 /** The number of entries `q` matches (for include_totals), with the same dedup as the SELECT. */
 export function buildLogsCount(opts: Pick<LogsSelectOptions, 'q'>): BuiltQuery {
   const { where, params } = compileLogQuery(parseLogQuery(opts.q ?? ''));
-  return { query: `SELECT count() AS total FROM ${AUDIT_TABLE} FINAL WHERE ${where} ${FINAL_SETTINGS}`, params };
+  return { query: `SELECT count() AS total FROM ${AUDIT_TABLE} FINAL WHERE ${where} ${FINAL_SETTINGS}`, params, fields: [] };
 }
 
 /** One entry by id (GET /logs/{id}); no row means 404. */
@@ -74,6 +76,7 @@ export function buildLogGet(logId: string): BuiltQuery {
   return {
     query: `SELECT ${columnList(OUTPUT_FIELDS)} FROM ${AUDIT_TABLE} FINAL WHERE ${conditions.join(' AND ')} LIMIT 1 ${FINAL_SETTINGS}`,
     params,
+    fields: OUTPUT_FIELDS,
   };
 }
 
@@ -88,16 +91,17 @@ function searchSelect(opts: LogsSelectOptions): BuiltQuery {
   }
   const limit = Math.min(perPage, MAX_SEARCH_RESULTS - offset);
   const direction = sortDirection(opts.sort);
-  const columns = selectedColumns(opts.fields, opts.includeFields);
+  const fields = selectedFields(opts.fields, opts.includeFields);
   const { where, params } = compileLogQuery(parseLogQuery(opts.q ?? ''));
   const date = columnOf('date');
   const logId = columnOf('log_id');
   return {
     // log_id breaks ties between equal dates, so pages never overlap or skip.
     query:
-      `SELECT ${columns} FROM ${AUDIT_TABLE} FINAL WHERE ${where} ` +
+      `SELECT ${columnList(fields)} FROM ${AUDIT_TABLE} FINAL WHERE ${where} ` +
       `ORDER BY ${date} ${direction}, ${logId} ${direction} LIMIT {limit:UInt32} OFFSET {offset:UInt32} ${FINAL_SETTINGS}`,
     params: { ...params, limit, offset },
+    fields,
   };
 }
 
@@ -124,6 +128,7 @@ function checkpointSelect(opts: LogsSelectOptions): BuiltQuery {
   return {
     query: `SELECT ${columnList(OUTPUT_FIELDS)} FROM ${AUDIT_TABLE} FINAL WHERE ${where} ORDER BY ${columnOf('log_id')} ASC LIMIT {limit:UInt32} ${FINAL_SETTINGS}`,
     params,
+    fields: OUTPUT_FIELDS,
   };
 }
 
@@ -133,9 +138,12 @@ function sortDirection(sort: unknown): 'ASC' | 'DESC' {
   throw new LogQueryError(`sort must be date:1 or date:-1, got ${quote(String(sort))}`);
 }
 
-/** `fields` + `include_fields`: the listed fields, or all but them; none listed means all. */
-function selectedColumns(fields: unknown, includeFields: unknown): string {
-  if (fields === undefined || (Array.isArray(fields) && fields.length === 0)) return columnList(OUTPUT_FIELDS);
+/**
+ * `fields` + `include_fields`: the listed fields, or all but them; none listed means all. Listed
+ * fields come in answer order (Auth0's), whatever order the request named them in.
+ */
+function selectedFields(fields: unknown, includeFields: unknown): readonly OutputField[] {
+  if (fields === undefined || (Array.isArray(fields) && fields.length === 0)) return OUTPUT_FIELDS;
   if (!Array.isArray(fields)) throw new LogQueryError('fields must be a list of field names');
   const listed = new Set<OutputField>();
   for (const f of fields as unknown[]) {
@@ -148,11 +156,12 @@ function selectedColumns(fields: unknown, includeFields: unknown): string {
   const include = includeFields ?? true;
   const chosen = OUTPUT_FIELDS.filter((f) => listed.has(f) === include);
   if (chosen.length === 0) throw new LogQueryError('fields with include_fields=false leaves no field to return');
-  return columnList(chosen);
+  return chosen;
 }
 
+/** The columns behind these fields (log_id always among them: the paging key). */
 function columnList(fields: readonly OutputField[]): string {
-  return fields.map(columnOf).join(', ');
+  return columnsFor(fields).join(', ');
 }
 
 function intOption(name: string, value: unknown, min: number, max: number): number {
@@ -171,7 +180,7 @@ function intOption(name: string, value: unknown, min: number, max: number): numb
  */
 export function buildLogsExportPage(opts: { q?: string; afterLogId?: string; limit: number; fields?: string[]; includeFields?: boolean }): BuiltQuery {
   const limit = intOption('limit', opts.limit, 1, 100_000);
-  const columns = selectedColumns(opts.fields, opts.includeFields);
+  const fields = selectedFields(opts.fields, opts.includeFields);
   const { where, params } = compileLogQuery(parseLogQuery(opts.q ?? ''));
   const conditions = [`(${where})`];
   const all: Record<string, unknown> = { ...params, export_limit: limit };
@@ -180,7 +189,8 @@ export function buildLogsExportPage(opts: { q?: string; afterLogId?: string; lim
     all.export_after = opts.afterLogId;
   }
   return {
-    query: `SELECT ${columns}${columns.includes(columnOf('log_id')) ? '' : `, ${columnOf('log_id')}`} FROM ${AUDIT_TABLE} FINAL WHERE ${conditions.join(' AND ')} ORDER BY ${columnOf('log_id')} ASC LIMIT {export_limit:UInt32} ${FINAL_SETTINGS}`,
+    query: `SELECT ${columnList(fields)} FROM ${AUDIT_TABLE} FINAL WHERE ${conditions.join(' AND ')} ORDER BY ${columnOf('log_id')} ASC LIMIT {export_limit:UInt32} ${FINAL_SETTINGS}`,
     params: all,
+    fields,
   };
 }
