@@ -7,6 +7,7 @@ import { createEventProducer, startProjectionRunner, withBackgroundDelivery, typ
 import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../shared/auth/index.js';
+import { loadOrCreateTenantSigningMaterial, toSigningKey } from '../../shared/keys/index.js';
 import type { Check } from '../../shared/health/index.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { ClientProjection } from './clients/projection.js';
@@ -34,6 +35,8 @@ export async function startApiRole(
 ): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check>; projection: ClientProjection }> {
   const { config, kafka, admin, names, log, shutdown } = deps;
   const box = createSecretBox(await resolveSecretsKey(config));
+  const signing = await loadOrCreateTenantSigningMaterial(config.DATA_DIR, config.TENANT_NAME);
+  const tenant = { name: config.TENANT_NAME, signingKeys: [toSigningKey(signing.certificatePem)] };
   const producer = await createEventProducer(kafka);
   shutdown.add('api producer', () => producer.disconnect());
 
@@ -70,7 +73,7 @@ export async function startApiRole(
     readiness: { clients_projection: () => projection.catchUp(1500) },
     feature: async (app) => {
       recordAuditRequests(app, { producer: auditRequests, topic: names.auditRequests });
-      await clientRoutes(app, { commands, projection, box });
+      await clientRoutes(app, { commands, projection, box, tenant });
     },
   };
 }

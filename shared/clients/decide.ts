@@ -61,6 +61,8 @@ export interface UpdateSecrets {
 function normalizedValue(key: string, value: unknown): unknown {
   if (key === 'jwt_configuration') return normalizeJwtConfiguration(value as StoredClientConfig['jwt_configuration']);
   if (key === 'refresh_token' && value !== null) return normalizeRefreshToken(value as NonNullable<StoredClientConfig['refresh_token']>);
+  // google is fedcm_login's only setting: removing it (FedCMLoginPatch) leaves none.
+  if (key === 'fedcm_login' && (value as { google?: unknown }).google === null) return null;
   return value;
 }
 
@@ -75,7 +77,7 @@ export function changedFields(config: StoredClientConfig, fields: Omit<ClientUpd
       continue;
     }
     const value = normalizedValue(key, raw);
-    if (!isDeepStrictEqual(current[key], value)) changes[key] = value;
+    if (value === null ? current[key] !== undefined : !isDeepStrictEqual(current[key], value)) changes[key] = value;
   }
   return changes as ClientChanges;
 }
@@ -91,6 +93,8 @@ export function decideUpdate(state: ClientState | undefined, patch: ClientUpdate
   }
 
   const changes = changedFields(client.config, fields);
+  // OAS: "Set on creation and cannot be modified"; repeating the stored value is no change.
+  if (changes.third_party_security_mode !== undefined) throw badRequest('third_party_security_mode is set on creation and cannot be modified');
   // Documented for strict mode: a third-party client cannot become first-party.
   if (changes.is_first_party === true && client.config.third_party_security_mode === 'strict') {
     throw badRequest('is_first_party cannot be set to true on a third-party client in strict mode');

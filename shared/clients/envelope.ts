@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createEventCodec, PoisonRecordError, type CloudEvent, type IncomingRecord, type OutgoingRecord } from '../events/index.js';
-import { CLIENT_EVENT_SCHEMA_VERSION, CLIENT_EVENT_TYPES, ClientEventDataSchemas, type ClientEvent, type ClientEventType } from './events.js';
+import { CLIENT_EVENT_SCHEMA_VERSION, CLIENT_EVENT_TYPES, CLIENT_EVENT_UPCASTS, ClientEventDataSchemas, type ClientEvent, type ClientEventType } from './events.js';
 
 /**
  * Who did it, from where: carried as CloudEvents extension attributes on every clients.events
@@ -19,8 +19,10 @@ export const EventMetaSchema = z.object({
 });
 export type EventMeta = z.infer<typeof EventMetaSchema>;
 
-const catalog = Object.fromEntries(CLIENT_EVENT_TYPES.map((type) => [type, { version: CLIENT_EVENT_SCHEMA_VERSION, data: ClientEventDataSchemas[type] }])) as {
-  [T in ClientEventType]: { version: number; data: (typeof ClientEventDataSchemas)[T] };
+const catalog = Object.fromEntries(
+  CLIENT_EVENT_TYPES.map((type) => [type, { version: CLIENT_EVENT_SCHEMA_VERSION, data: ClientEventDataSchemas[type], upcast: CLIENT_EVENT_UPCASTS }]),
+) as {
+  [T in ClientEventType]: { version: number; data: (typeof ClientEventDataSchemas)[T]; upcast: typeof CLIENT_EVENT_UPCASTS };
 };
 const codec = createEventCodec(catalog, '/apptrail/clients');
 

@@ -6,8 +6,17 @@ import { ClientChangesSchema, StoredClientConfigSchema } from './schema.js';
 // The envelope (event id, actor, time, CloudEvents attributes) belongs to the Kafka wiring.
 // Secrets only ever appear sealed (shared/crypto/secret-box.ts).
 
-/** Bump when an event's data changes incompatibly; consumers reject versions they do not know. */
-export const CLIENT_EVENT_SCHEMA_VERSION = 1;
+/**
+ * Bump when an event's data changes; consumers stop at versions they do not know.
+ * 2: client fields of the auth0 7.1.0 SDK (fedcm_login, token_vault_privileged_access, …). A v1
+ * reader would dead-letter a record carrying them (strict schemas), so it must halt instead.
+ */
+export const CLIENT_EVENT_SCHEMA_VERSION = 2;
+
+/** Version n → n + 1 of every client event's data. v1 data is valid v2 data: the new fields are optional. */
+export const CLIENT_EVENT_UPCASTS: Readonly<Record<number, (data: unknown) => unknown>> = {
+  1: (data) => data,
+};
 
 const Sealed = z.string().refine(isSealed, { message: 'Expected a sealed secret (v1.<keyId>.<iv>.<tag>.<ciphertext>)' });
 

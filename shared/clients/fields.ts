@@ -94,6 +94,77 @@ export const ClientMetadataSchema = z
   .meta({ maxProperties: CLIENT_METADATA_MAX_KEYS })
   .describe('Metadata associated with the client: at most 10 keys, keys and values of at most 255 characters');
 
+// ---- Fields from the auth0 7.1.0 SDK types and Auth0's OAS (docs-v2, 2026-06-25) ----
+
+const atLeastOneProperty = { params: { minProperties: 1 }, message: 'At least 1 property' };
+const FedCmLoginGoogleSchema = z
+  .strictObject({ is_enabled: z.boolean().describe('Shows the Google FedCM prompt on New Universal Login').optional() })
+  .refine((v) => Object.keys(v).length >= 1, atLeastOneProperty)
+  .meta({ minProperties: 1 });
+/** OAS FedCMLogin: at least one property, no others. */
+export const FedCmLoginSchema = z
+  .strictObject({ google: FedCmLoginGoogleSchema.optional() })
+  .refine((v) => Object.keys(v).length >= 1, atLeastOneProperty)
+  .meta({ minProperties: 1 })
+  .describe('FedCM login settings');
+/** OAS FedCMLoginPatch: `google: null` removes Google, which leaves no setting (decideUpdate unsets the field). */
+export const FedCmLoginPatchSchema = z
+  .strictObject({ google: FedCmLoginGoogleSchema.nullable().optional() })
+  .refine((v) => Object.keys(v).length >= 1, atLeastOneProperty)
+  .meta({ minProperties: 1 })
+  .describe('FedCM login settings');
+
+/** OAS PublicKeyCredential: a public key (or certificate) given inline. */
+const PublicKeyCredentialSchema = z.strictObject({
+  credential_type: z.enum(['public_key']),
+  name: z.string().max(128).optional(),
+  pem: z.string().min(1).describe('PEM public key (SPKI or PKCS1) or X.509 certificate'),
+  alg: z.enum(['RS256', 'RS384', 'PS256']).optional(),
+  parse_expiry_from_cert: z.boolean().optional(),
+  expires_at: z.iso.datetime({ offset: true }).optional(),
+  kid: z.string().regex(/^[0-9a-zA-Z_-]{10,64}$/).optional(),
+});
+/** OAS CredentialId: a reference to a credential of the client. */
+const CredentialIdSchema = z.strictObject({ id: z.string().min(1) });
+
+// Bounds from Auth0's recorded 400 answers (auth0/go-auth0 TestClient_TokenVaultPrivilegedAccessValidation):
+// 11 allow-list entries, an empty allow list, a non-IP entry, 3 credentials, 6 grants, an empty
+// grant list, 21 scopes and two grants for one connection were all refused.
+const tokenVaultPrivilegedAccess = <C extends z.ZodType>(credential: C) =>
+  z
+    .strictObject({
+      credentials: z.array(credential).max(2),
+      ip_allowlist: z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])).min(1).max(10).describe('IPv4/IPv6 addresses or CIDR ranges').optional(),
+      grants: z
+        .array(z.strictObject({ connection: z.string().min(1), scopes: z.array(z.string().min(1)).min(1).max(20) }))
+        .min(1)
+        .max(5)
+        .refine((grants) => new Set(grants.map((g) => g.connection)).size === grants.length, { message: 'Each connection may appear in one grant only' })
+        .optional(),
+    })
+    .describe('Token Vault privileged access');
+/** Create takes public keys (OAS ClientTokenVaultPrivilegedAccessWithPublicKey)… */
+export const TokenVaultPrivilegedAccessCreateSchema = tokenVaultPrivilegedAccess(PublicKeyCredentialSchema);
+/** …PATCH takes credential ids (…WithCredentialId). */
+export const TokenVaultPrivilegedAccessUpdateSchema = tokenVaultPrivilegedAccess(CredentialIdSchema);
+
+/** OAS ExpressConfiguration (Okta OIN express configuration). */
+export const ExpressConfigurationSchema = z
+  .strictObject({
+    initiate_login_uri_template: z.string().min(1).describe('URI users bookmark to log in; may use {organization_name}, {organization_id}, {connection_name}'),
+    user_attribute_profile_id: z.string().min(1),
+    connection_profile_id: z.string().min(1),
+    enable_client: z.boolean(),
+    enable_organization: z.boolean(),
+    linked_clients: z.array(z.strictObject({ client_id: z.string().min(1) })).optional(),
+    okta_oin_client_id: z.string().min(1),
+    admin_login_domain: z.string().min(1),
+    oin_submission_id: z.string().min(1).max(200).optional(),
+  })
+  .describe('Express configuration for the Okta Integration Network');
+
+const activeFlag = (what: string) => z.strictObject({ active: z.boolean().describe(what) });
+
 /** Every configurable client field. Optionality and nullability are decided in schema.ts. */
 export const clientFields = {
   name: z.string().min(1).regex(/^[^<>]+$/).describe("The name of the client. Must contain at least one character. Does not allow '<' or '>'."),
@@ -199,6 +270,25 @@ export const clientFields = {
   resource_server_identifier: z.string().min(1).max(600).describe('Identifier of the resource server this client is linked to (create only)'),
   third_party_security_mode: z.enum(['strict', 'permissive']).describe('Security controls for a third-party client (create only)'),
   redirection_policy: z.enum(['allow_always', 'open_redirect_protection']).describe('Whether Auth0 may redirect to this client'),
+  fedcm_login: FedCmLoginSchema,
+  // State holds what create or PATCH gave: public keys from a create, ids from a PATCH (README: deviations).
+  token_vault_privileged_access: tokenVaultPrivilegedAccess(z.union([PublicKeyCredentialSchema, CredentialIdSchema])),
+  skip_non_verifiable_callback_uri_confirmation_prompt: z
+    .boolean()
+    .describe('true: no confirmation prompt when the redirect URI cannot be verified (custom scheme, localhost)'),
+  express_configuration: ExpressConfigurationSchema,
+  async_approval_notification_channels: z
+    .array(z.enum(['guardian-push', 'email']))
+    .min(1)
+    .describe('Channels for asynchronous approval notifications'),
+  identity_assertion_authorization_grant: activeFlag('The client may exchange ID-JAGs for access tokens'),
+  anonymous_sessions: activeFlag('The client may create anonymous sessions'),
+  b2b_integration_configuration: z
+    .strictObject({
+      sso_profiles: z.array(z.string().min(1)).max(1).describe('SSO profile ids linked to this B2B integration client (at most 1)').optional(),
+      integration_type: z.enum(['custom_auth_server', 'third_party', 'application']).optional(),
+    })
+    .describe('B2B integration settings'),
 };
 
 export type ClientFieldName = keyof typeof clientFields;

@@ -6,11 +6,16 @@ export interface ResponseOptions {
   /** True when the caller holds read:client_keys (or read:client_credentials). */
   showSecrets: boolean;
   openSecret: (sealed: string) => string;
+  /** The tenant name (Auth0 `tenant`). */
   tenant?: string;
+  /** The tenant's signing certificates (Auth0 `signing_keys`), shown with the secrets. */
+  signingKeys?: readonly SigningKey[];
 }
 
+export type SigningKey = NonNullable<Client['signing_keys']>[number];
+
 /** The Auth0 `Client` JSON of a state; secrets and credentials only with showSecrets. */
-export function toClientResponse(state: ClientState, { showSecrets, openSecret, tenant }: ResponseOptions): Client {
+export function toClientResponse(state: ClientState, { showSecrets, openSecret, tenant, signingKeys }: ResponseOptions): Client {
   const { client_authentication_methods, ...config } = state.config;
   const client: Client = {
     client_id: state.client_id,
@@ -25,6 +30,7 @@ export function toClientResponse(state: ClientState, { showSecrets, openSecret, 
     client.encryption_key = clientFields.encryption_key.parse(JSON.parse(openSecret(state.encryption_key_sealed)));
   }
   if (client_authentication_methods !== undefined) client.client_authentication_methods = client_authentication_methods;
+  if (signingKeys !== undefined) client.signing_keys = signingKeys.map((k) => ({ ...k }));
   return client;
 }
 

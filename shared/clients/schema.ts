@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientFields as f } from './fields.js';
+import { clientFields as f, FedCmLoginPatchSchema, TokenVaultPrivilegedAccessCreateSchema, TokenVaultPrivilegedAccessUpdateSchema } from './fields.js';
 import { clientRuleViolations, toRuleView, type RuleScope } from './rules.js';
 import { withCreateDefaults } from './defaults.js';
 import { fieldLimitViolations, type FieldLimits } from '../http/json-limits.js';
@@ -8,7 +8,10 @@ import { fieldLimitViolations, type FieldLimits } from '../http/json-limits.js';
 // fields.ts so a field is defined once. Bodies are strict (Auth0: additionalProperties false).
 
 const allOptional = z.object(f).partial().shape;
-const { resource_server_identifier: _rsi, third_party_security_mode: _tpsm, ...updatableOptional } = allOptional;
+// resource_server_identifier is create-only (absent from the OAS and SDK update bodies).
+// third_party_security_mode is in both, but "set on creation and cannot be modified": a PATCH may
+// repeat the stored value and nothing else (decideUpdate).
+const { resource_server_identifier: _rsi, ...updatableOptional } = allOptional;
 
 const addRuleIssues = (view: Record<string, unknown>, scope: RuleScope, ctx: z.RefinementCtx) => {
   for (const v of clientRuleViolations(toRuleView(view), scope)) {
@@ -49,7 +52,9 @@ const addFreeFormIssues = (body: Record<string, unknown>, ctx: z.RefinementCtx) 
 const clientCreateObject = z.strictObject({
   ...allOptional,
   name: f.name,
+  token_vault_privileged_access: TokenVaultPrivilegedAccessCreateSchema.optional(),
   // Auth0 documents these as "object or null" on create; null means the same as absent.
+  encryption_key: f.encryption_key.nullable().optional(),
   refresh_token: f.refresh_token.nullable().optional(),
   default_organization: f.default_organization.nullable().optional(),
   compliance_level: f.compliance_level.nullable().optional(),
@@ -71,7 +76,10 @@ export const NULLABLE_ON_UPDATE = [
   'token_endpoint_auth_method', 'refresh_token', 'default_organization', 'compliance_level',
   'par_request_expiry', 'encryption_key', 'client_authentication_methods', 'session_transfer',
   'token_quota', 'my_organization_configuration', 'organization_usage',
-  'organization_require_behavior', 'organization_discovery_methods',
+  'organization_require_behavior', 'organization_discovery_methods', 'cross_origin_loc',
+  'native_social_login', 'token_exchange', 'fedcm_login', 'skip_non_verifiable_callback_uri_confirmation_prompt',
+  'express_configuration', 'async_approval_notification_channels', 'identity_assertion_authorization_grant',
+  'anonymous_sessions',
 ] as const;
 
 const clientUpdateObject = z.strictObject({
@@ -89,6 +97,16 @@ const clientUpdateObject = z.strictObject({
   organization_usage: f.organization_usage.nullable().optional(),
   organization_require_behavior: f.organization_require_behavior.nullable().optional(),
   organization_discovery_methods: f.organization_discovery_methods.nullable().optional(),
+  cross_origin_loc: f.cross_origin_loc.nullable().optional(),
+  native_social_login: f.native_social_login.nullable().optional(),
+  token_exchange: f.token_exchange.nullable().optional(),
+  fedcm_login: FedCmLoginPatchSchema.nullable().optional(),
+  skip_non_verifiable_callback_uri_confirmation_prompt: f.skip_non_verifiable_callback_uri_confirmation_prompt.nullable().optional(),
+  express_configuration: f.express_configuration.nullable().optional(),
+  async_approval_notification_channels: f.async_approval_notification_channels.nullable().optional(),
+  identity_assertion_authorization_grant: f.identity_assertion_authorization_grant.nullable().optional(),
+  anonymous_sessions: f.anonymous_sessions.nullable().optional(),
+  token_vault_privileged_access: TokenVaultPrivilegedAccessUpdateSchema.optional(),
   client_secret: z
     .string()
     .min(1)
@@ -134,7 +152,11 @@ export const StoredClientConfigSchema = z.strictObject({
 export type StoredClientConfig = z.infer<typeof StoredClientConfigSchema>;
 
 /** The changes of a client.updated event: only changed fields, null = unset. */
-export const ClientChangesSchema = clientUpdateObject.omit({ client_secret: true, encryption_key: true });
+export const ClientChangesSchema = clientUpdateObject.omit({ client_secret: true, encryption_key: true }).extend({
+  // decideUpdate turns a PATCH's `fedcm_login: {google: null}` into unsetting the field, so state
+  // never holds a null inside (the SDK's Client type has none).
+  fedcm_login: f.fedcm_login.nullable().optional(),
+});
 export type ClientChanges = z.infer<typeof ClientChangesSchema>;
 
 // ---- Response ----
@@ -146,6 +168,16 @@ export const ClientSchema = z
     client_secret: z.string().describe('The secret used to sign tokens for the client').optional(),
     encryption_key: f.encryption_key.optional(),
     tenant: z.string().describe('Name of the tenant this client belongs to').optional(),
+    signing_keys: z
+      .array(
+        z.looseObject({
+          cert: z.string().describe('Signing certificate in X.509 PEM').optional(),
+          pkcs7: z.string().describe('Signing certificate chain in PKCS#7 PEM').optional(),
+          subject: z.string().describe('Subject of the certificate, as /CN={name}').optional(),
+        }),
+      )
+      .describe('The tenant signing certificate(s); shown only with read:client_keys')
+      .optional(),
     global: z.boolean().describe('Whether this is the global client of the tenant'),
     callback_url_template: z.boolean().describe('Whether callbacks are templates'),
   })

@@ -34,6 +34,7 @@ export const ConfigSchema = z.object({
   CLICKHOUSE_PASSWORD: z.string().default('').describe('ClickHouse password (server mode)'),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('apptrail').describe('ClickHouse database'),
 
+  TENANT_NAME: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens, at most 64').default('apptrail').describe('Tenant name: the `tenant` of every client and the CN of the tenant signing certificate'),
   TLS_CERT_FILE: z.string().optional().describe('PEM certificate; with TLS_KEY_FILE the API serves HTTPS'),
   TLS_KEY_FILE: z.string().optional().describe('PEM private key for TLS_CERT_FILE'),
 

@@ -1,1 +1,2 @@
 export * from './local-key.js';
+export * from './tenant-certificate.js';

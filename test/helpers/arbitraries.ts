@@ -70,15 +70,26 @@ export interface ArbitraryOptions {
   json?: fc.Arbitrary<unknown>;
 }
 
+const ADDRESS_FORMATS: Record<string, fc.Arbitrary<string>> = {
+  ipv4: fc.ipV4(),
+  ipv6: fc.ipV6(),
+  cidrv4: fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([ip, bits]) => `${ip}/${bits}`),
+  cidrv6: fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([ip, bits]) => `${ip}/${bits}`),
+};
+
 function stringArb(def: Def, opts: ArbitraryOptions, schema: Schema): fc.Arbitrary<string> {
   if (opts.text || opts.refined) return customStringArb(def, opts, schema);
   const all = [def as unknown as CheckDef, ...checks(def)];
   const format = all.find((c) => c.check === 'string_format');
   if (format?.format === 'datetime') {
-    if (format.precision !== 3) throw new Error(`arbitraries: datetime precision ${String(format.precision)} is not supported`);
+    // No precision given: any, so milliseconds too.
+    if (format.precision !== 3 && format.precision != null) throw new Error(`arbitraries: datetime precision ${String(format.precision)} is not supported`);
     return arbDateMs.map((ms) => new Date(ms).toISOString());
   }
   if (format?.format === 'regex' && format.pattern) return fc.stringMatching(format.pattern);
+  const address = format?.format === undefined ? undefined : ADDRESS_FORMATS[format.format];
+  // fast-check's address forms are wider than zod's (e.g. IPv4-mapped IPv6): keep what the schema takes.
+  if (address) return address.filter((s) => (schema as unknown as z.ZodType).safeParse(s).success);
   if (format) throw new Error(`arbitraries: string format ${String(format.format)} is not supported`);
   const min = all.find((c) => c.check === 'min_length')?.minimum;
   const max = all.find((c) => c.check === 'max_length')?.maximum;

@@ -95,7 +95,6 @@ const INVALID: InvalidCase[] = [
   { rule: 'back-channel logout URLs are https', body: { name: 'a', oidc_logout: { backchannel_logout_urls: ['http://example.com/logout'] } }, message: /format absolute-https-uri: http:\/\/example.com\/logout' on property oidc_logout.backchannel_logout_urls\[0\]/ },
   { rule: 'compliance_level is a known level', body: { name: 'a', compliance_level: 'fapi3' }, message: /No enum match for: "fapi3"' on property compliance_level/ },
   { rule: 'update: resource_server_identifier is create-only', schema: 'update', body: { resource_server_identifier: 'https://api' }, message: "Payload validation error: 'Additional properties not allowed: resource_server_identifier'." },
-  { rule: 'update: third_party_security_mode is create-only', schema: 'update', body: { third_party_security_mode: 'strict' }, message: "Payload validation error: 'Additional properties not allowed: third_party_security_mode'." },
   { rule: 'update: client_secret is not empty', schema: 'update', body: { client_secret: '' }, message: /'String is too short \(0 chars\), minimum 1' on property client_secret/ },
   { rule: 'update: name cannot be null', schema: 'update', body: { name: null }, message: /'Expected type string but found type null' on property name/ },
   { rule: 'update: is_first_party false with organization_usage', schema: 'update', body: { is_first_party: false, organization_usage: 'allow' }, message: 'is_first_party can be false only when organization_usage is unset' },

@@ -1,4 +1,4 @@
-import { pickFields, SUMMARY_FIELDS, toClientResponse, type Client, type ClientState } from '../../../shared/clients/index.js';
+import { pickFields, SUMMARY_FIELDS, toClientResponse, type Client, type ClientState, type SigningKey } from '../../../shared/clients/index.js';
 import type { SecretBox } from '../../../shared/crypto/secret-box.js';
 import type { Principal } from '../../../shared/auth/index.js';
 
@@ -13,7 +13,14 @@ export function readView(principal: Principal): { secrets: boolean; summaryOnly:
   };
 }
 
+/** What every client of this tenant shows: Auth0's `tenant` and `signing_keys`. */
+export interface TenantView {
+  name: string;
+  signingKeys: readonly SigningKey[];
+}
+
 export interface PresentOptions {
+  tenant?: TenantView | undefined;
   secrets: boolean;
   summaryOnly?: boolean;
   fields?: string[] | undefined;
@@ -21,7 +28,11 @@ export interface PresentOptions {
 }
 
 export function presentClient(state: ClientState, box: SecretBox, opts: PresentOptions): Partial<Client> {
-  let client: Partial<Client> = toClientResponse(state, { showSecrets: opts.secrets, openSecret: (sealed) => box.open(sealed) });
+  let client: Partial<Client> = toClientResponse(state, {
+    showSecrets: opts.secrets,
+    openSecret: (sealed) => box.open(sealed),
+    ...(opts.tenant === undefined ? {} : { tenant: opts.tenant.name, signingKeys: opts.tenant.signingKeys }),
+  });
   if (opts.summaryOnly) client = pickFields(client, SUMMARY_FIELDS, true);
   if (opts.fields && opts.fields.length > 0) client = pickFields(client, opts.fields, opts.includeFields ?? true);
   return client;

@@ -18,6 +18,7 @@ export const ListClientsQuerySchema = FieldsQuerySchema.extend({
   is_global: bool.optional(),
   is_first_party: bool.optional(),
   app_type: csv.pipe(z.array(z.enum(APP_TYPES))).optional().describe('Comma-separated app types'),
+  external_client_id: z.string().min(1).max(120).optional().describe('Client ID Metadata Document URI of a CIMD-registered client'),
 });
 export type ListClientsQuery = z.infer<typeof ListClientsQuerySchema>;
 
@@ -39,8 +40,9 @@ function decodeCursor(from: string): Cursor {
 }
 
 export function filterClients(clients: ClientState[], q: ListClientsQuery): ClientState[] {
-  // apptrail has no global (tenant-wide legacy) client, so is_global=true matches nothing.
-  if (q.is_global === true) return [];
+  // apptrail has no global (tenant-wide legacy) client, so is_global=true matches nothing; nor
+  // CIMD registration, so no client has an external_client_id to match.
+  if (q.is_global === true || q.external_client_id !== undefined) return [];
   const appTypes = q.app_type && q.app_type.length > 0 ? new Set<string>(q.app_type) : undefined;
   return clients.filter(
     (c) =>

@@ -9,7 +9,7 @@ import { forbidden, notFound } from '../../../shared/errors/auth0-error.js';
 import { principalOf, requireAnyScope } from '../../../shared/auth/index.js';
 import type { ClientCommands } from './commands.js';
 import type { ClientProjection } from './projection.js';
-import { presentClient, readView } from './present.js';
+import { presentClient, readView, type PresentOptions, type TenantView } from './present.js';
 import { catchUpOrFlagStale } from '../projection-reads.js';
 import { afterCursor, encodeCursor, FieldsQuerySchema, filterClients, ListClientsQuerySchema } from './query.js';
 
@@ -23,6 +23,8 @@ export interface ClientRoutesDeps {
   commands: ClientCommands;
   projection: ClientProjection;
   box: SecretBox;
+  /** The tenant name and signing certificates every client shows. */
+  tenant?: TenantView;
   /** How long a read waits for the projection to catch up before answering it flagged stale. */
   readWaitMs?: number;
 }
@@ -36,13 +38,14 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { commands, projection, box } = deps;
   const tags = ['clients'];
+  const present = (state: Parameters<typeof presentClient>[0], opts: PresentOptions) => presentClient(state, box, { ...opts, tenant: deps.tenant });
 
   r.post('/api/v2/clients', { schema: { tags, summary: 'Create a client', body: ClientCreateSchema, response: { 201: ClientPartialSchema, ...errors } } }, async (req, reply) => {
     requireAnyScope(principalOf(req), ['create:clients']);
     const { state, clientSecret } = await commands.create(req.body, requestMeta(req));
     // The secret was made for this request: shown as made rather than decrypted again.
     const opener: SecretBox = { keyId: box.keyId, seal: (plain) => box.seal(plain), open: (sealed) => (sealed === state.client_secret_sealed ? clientSecret : box.open(sealed)) };
-    return reply.code(201).send(presentClient(state, opener, { secrets: true }));
+    return reply.code(201).send(presentClient(state, opener, { secrets: true, tenant: deps.tenant }));
   });
 
   r.get(
@@ -61,14 +64,14 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
         const rest = afterCursor(matching, q.from);
         const page = rest.slice(0, take);
         const last = page.at(-1);
-        const clients = page.map((s) => presentClient(s, box, view));
+        const clients = page.map((s) => present(s, view));
         req.revealedSecrets = revealed(clients);
         return { clients, ...(rest.length > take && last ? { next: encodeCursor(last) } : {}) };
       }
       const perPage = q.per_page ?? 50;
       const pageIndex = q.page ?? 0;
       const start = pageIndex * perPage;
-      const clients = matching.slice(start, start + perPage).map((s) => presentClient(s, box, view));
+      const clients = matching.slice(start, start + perPage).map((s) => present(s, view));
       req.revealedSecrets = revealed(clients);
       return q.include_totals ? { total: matching.length, start, limit: perPage, clients } : clients;
     },
@@ -80,7 +83,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     await catchUpOrFlagStale(projection, reply, deps.readWaitMs);
     const state = projection.store.get(req.params.id);
     if (!state || state.deleted) throw notFound();
-    const client = presentClient(state, box, { ...readView(principal), fields: req.query.fields, includeFields: req.query.include_fields });
+    const client = present(state, { ...readView(principal), fields: req.query.fields, includeFields: req.query.include_fields });
     req.revealedSecrets = revealed([client]);
     return client;
   });
@@ -93,7 +96,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       throw forbidden('Insufficient scope, expected any of: update:client_keys');
     }
     const state = await commands.update(req.params.id, req.body, requestMeta(req));
-    return presentClient(state, box, { secrets: readView(principal).secrets || principal.scopes.has('update:client_keys') });
+    return present(state, { secrets: readView(principal).secrets || principal.scopes.has('update:client_keys') });
   });
 
   r.delete('/api/v2/clients/:id', { schema: { tags, summary: 'Delete a client', params: IdParams, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
@@ -105,6 +108,6 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
   r.post('/api/v2/clients/:id/rotate-secret', { schema: { tags, summary: 'Rotate a client secret', params: IdParams, response: { 200: ClientPartialSchema, ...errors } } }, async (req) => {
     requireAnyScope(principalOf(req), ['update:client_keys']);
     const state = await commands.rotateSecret(req.params.id, requestMeta(req));
-    return presentClient(state, box, { secrets: true });
+    return present(state, { secrets: true });
   });
 }
