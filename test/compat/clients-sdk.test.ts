@@ -9,7 +9,8 @@ import { ManagementClient, ManagementError, type Management } from 'auth0';
 import { ClientSchema, type Client } from '../../shared/clients/index.js';
 import { useKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
-import { startHttpsApi, trustingFetch } from '../helpers/tls-clients.js';
+import { startHttpsApi } from '../helpers/https-api.js';
+import { trustingFetch } from '../helpers/tls.js';
 
 // ---- Compile-time: apptrail's Client against the SDK's Client ----
 

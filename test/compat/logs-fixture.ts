@@ -4,7 +4,6 @@
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { migrations } from '../../shared/migrations/index.js';
 import { loadConfig } from '../../shared/config/index.js';
@@ -16,7 +15,7 @@ import { startAuditConsumer } from '../../services/audit/consumer.js';
 import { logsRoutes } from '../../services/audit/logs-routes.js';
 import { eventually, testLog, useKafka } from '../helpers/kafka.js';
 import { newDataDir, startTestApi, type TestApi } from '../helpers/api.js';
-import { selfSignedCert } from '../helpers/tls.js';
+import { selfSignedCert, trustingFetch } from '../helpers/tls.js';
 
 export interface LogsTenant {
   api: TestApi;
@@ -66,10 +65,6 @@ export async function startLogsTenant(t: TestContext): Promise<LogsTenant> {
   t.after(() => app.close());
   const { port } = app.server.address() as { port: number };
 
-  const dispatcher = new Agent({ connect: { ca: cert.ca } });
-  t.after(() => dispatcher.close());
-  const trustingFetch = ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
-    undiciFetch(input, { ...init, dispatcher })) as unknown as typeof fetch;
 
   const count = async () => {
     const rs = await ch.client.query({ query: 'SELECT count() AS n FROM audit_log FINAL', format: 'JSONEachRow' });
@@ -78,7 +73,7 @@ export async function startLogsTenant(t: TestContext): Promise<LogsTenant> {
   };
 
   return {
-    api, ch, domain: `127.0.0.1:${port}`, fetch: trustingFetch, ca: cert.ca, caFile: cert.certFile, count,
+    api, ch, domain: `127.0.0.1:${port}`, fetch: trustingFetch(t, cert.ca), ca: cert.ca, caFile: cert.certFile, count,
     token: (scope = 'read:logs') => api.token(scope),
     async act(n, label) {
       const before = await count();
