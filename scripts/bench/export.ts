@@ -7,7 +7,8 @@
  * Last, the exporter's start-up against log-streams.events, which its definitions fold reads from
  * offset 0: with BENCH_STREAM_EVENTS events (default 1,000) beside an empty topic, same run.
  * Env: BENCH_ENTRIES (throughput run, default 200,000), BENCH_BACKLOG (default 1,000,000),
- * KAFKA_BROKERS (else a local broker is started for the run).
+ * BENCH_CONCURRENCY (requests in flight, exporter and bare alike, default 2), KAFKA_BROKERS (else a
+ * local broker is started for the run), BENCH_CPU_PROFILE (a file: CPU profile of the exporter run).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -36,8 +37,8 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 /** Events on log-streams.events for the exporter start-up figure: 4 per stream (create, 2 renames, pause). */
 const STREAM_EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 1000);
 const PARTITIONS = 3;
-/** The exporter's default: partitions of audit.log one stream sends at once. */
-const CONCURRENCY = 2;
+/** The exporter's default: requests one stream has in flight; the bare client gets as many. */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
 const TOKEN = 'bench-hec-token';
 const log = createLogger({ level: 'warn', name: 'bench' });
 const meta = { actor: 'bench', actorclient: '', actorname: '', requestid: 'bench', ip: '', useragent: '', method: 'POST', path: '/api/v2/log-streams' };
