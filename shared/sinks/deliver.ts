@@ -112,8 +112,12 @@ export async function sendBatch<C>(sink: SinkDefinition<C>, batch: EncodedBatch,
 }
 
 export interface SinkClient {
-  /** Splits entries into requests that fit the sink's limits; deliver each group in order. */
+  /**
+   * Splits entries into requests that fit the sink's limits, encoding each entry once: delivering
+   * a group, or any part of it, sends those encodings (entries never planned are encoded then).
+   */
   plan(entries: readonly AuditEntry[]): AuditEntry[][];
+  /** Waits for one of the stream's connections first; the deadline starts once it has one. */
   deliver(entries: readonly AuditEntry[], opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DeliveryOutcome>;
   /** The stream's credential redactor, for any other text about this sink that leaves the process. */
   redact: Redact;
