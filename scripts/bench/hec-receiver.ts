@@ -18,6 +18,8 @@ let down = false;
 let accepted = 0;
 let requests = 0;
 let refused = 0;
+/** Uncompressed body bytes taken: the same entries in the same batches give the same figure. */
+let bytes = 0;
 let ids = new Set<string>();
 let firstAcceptedAt: number | undefined;
 let lastAcceptedAt: number | undefined;
@@ -38,7 +40,9 @@ const server = createServer((req, res) => {
         return reply(res, 503, 9, 'Server is busy');
       }
       const raw = Buffer.concat(chunks);
-      const body = (req.headers['content-encoding'] === 'gzip' ? await gunzip(raw) : raw).toString('utf8');
+      const inflated = req.headers['content-encoding'] === 'gzip' ? await gunzip(raw) : raw;
+      bytes += inflated.length;
+      const body = inflated.toString('utf8');
       for (const m of body.matchAll(LOG_ID)) {
         accepted++;
         ids.add(m[1]!);
@@ -61,11 +65,13 @@ process.on('message', (msg: { cmd: string; value?: boolean }) => {
     accepted = 0;
     requests = 0;
     refused = 0;
+    bytes = 0;
     ids = new Set();
     firstAcceptedAt = undefined;
     lastAcceptedAt = undefined;
   }
-  process.send?.({ accepted, unique: ids.size, requests, refused, firstAcceptedAt, lastAcceptedAt });
+  const cpu = process.cpuUsage();
+  process.send?.({ accepted, unique: ids.size, requests, refused, bytes, firstAcceptedAt, lastAcceptedAt, cpuMs: (cpu.user + cpu.system) / 1000 });
 });
 
 process.on('disconnect', () => server.close(() => process.exit(0)));

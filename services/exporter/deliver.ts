@@ -33,6 +33,12 @@ export interface DeliverOptions {
   /** Ends waits between attempts, never a request in flight: a batch the sink accepts while we stop still counts. */
   signal: AbortSignal;
   heartbeat: () => Promise<void>;
+  /**
+   * Requests of this batch sent at once (default 1). The batch still resolves only once every one
+   * of them was acknowledged (or its entries dead-lettered), so nothing is committed earlier; the
+   * sink may see consecutive requests of one partition in either order.
+   */
+  inFlight?: number;
 }
 
 /** Sleeps in short steps so the consumer keeps its group membership through a long back-off. */
@@ -50,18 +56,23 @@ export async function waitWithHeartbeat(ms: number, signal: AbortSignal, heartbe
 const problem = (o: Exclude<DeliveryOutcome, { kind: 'ok' }>): SuspendReason => ({ status: o.status ?? null, message: o.reason });
 
 /**
- * Delivers entries in the sink's own request sizes, in order, and says what became of them:
+ * Delivers entries in the sink's own request sizes, started in order, and says what became of them:
  * - retry outcomes (408, 429, 5xx, timeouts) are retried with capped jittered back-off, honouring
  *   Retry-After, until the stream has failed for `suspendAfterMs` → suspend;
  * - a 'sink' reject (credentials, endpoint) → suspend at once: every batch would fail alike;
  * - a 'batch' reject is split in halves and each retried, so one poison entry is isolated and
  *   dead-lettered alone instead of taking its neighbours with it.
  * Each entry keeps its log_id across attempts; the sink client adds a per-batch idempotency key.
+ * Up to `inFlight` requests go at once; a suspension stops new ones and waits for those under way.
  */
 export async function deliverEntries<E extends AuditEntry>(entries: readonly E[], opts: DeliverOptions): Promise<BatchResult<E>> {
-  const rejected: Array<{ entry: E; outcome: Reject }> = [];
+  const groups = opts.client.plan(entries) as E[][];
+  // Per request, so the dead letters come out in offset order whatever order the answers came in.
+  const rejected: Array<Array<{ entry: E; outcome: Reject }>> = groups.map(() => []);
+  let suspend: SuspendReason | undefined;
+  let failure: { error: unknown } | undefined;
 
-  async function send(group: readonly E[]): Promise<SuspendReason | undefined> {
+  async function send(group: readonly E[], into: Array<{ entry: E; outcome: Reject }>): Promise<SuspendReason | undefined> {
     for (let attempt = 0; ; attempt++) {
       const outcome = await opts.client.deliver(group);
       if (outcome.kind === 'ok') {
@@ -72,11 +83,11 @@ export async function deliverEntries<E extends AuditEntry>(entries: readonly E[]
       if (outcome.kind === 'reject') {
         if (outcome.scope === 'sink') return problem(outcome);
         if (group.length === 1) {
-          rejected.push({ entry: group[0]!, outcome });
+          into.push({ entry: group[0]!, outcome });
           return undefined;
         }
         const half = Math.ceil(group.length / 2);
-        return (await send(group.slice(0, half))) ?? (await send(group.slice(half)));
+        return (await send(group.slice(0, half), into)) ?? (await send(group.slice(half), into));
       }
       if (opts.health.failingForMs() >= opts.policy.suspendAfterMs) {
         return { status: outcome.status ?? null, message: `no delivery for ${Math.round(opts.health.failingForMs() / 1000)} s; last: ${outcome.reason}` };
@@ -85,9 +96,23 @@ export async function deliverEntries<E extends AuditEntry>(entries: readonly E[]
     }
   }
 
-  for (const group of opts.client.plan(entries) as E[][]) {
-    const reason = await send(group);
-    if (reason) return { kind: 'suspend', reason };
+  let next = 0;
+  async function lane(): Promise<void> {
+    while (suspend === undefined && failure === undefined && next < groups.length) {
+      const i = next++;
+      try {
+        // Not `suspend ??= await …`: that reads `suspend` before the await and would overwrite
+        // another lane's reason with this lane's undefined.
+        const reason = await send(groups[i]!, rejected[i]!);
+        if (reason !== undefined) suspend ??= reason;
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   }
-  return { kind: 'delivered', rejected };
+  // Every lane ends before the batch does: no request of a batch is left running behind its outcome.
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.inFlight ?? 1, groups.length)) }, lane));
+  if (failure !== undefined) throw failure.error;
+  if (suspend !== undefined) return { kind: 'suspend', reason: suspend };
+  return { kind: 'delivered', rejected: rejected.flat() };
 }

@@ -25,7 +25,7 @@ export interface ExporterOptions {
   retry?: RetryPolicy;
   /** Per-request deadline at the sink (default 15 s, see shared/sinks). */
   sinkTimeoutMs?: number;
-  /** Partitions of audit.log one stream delivers concurrently. */
+  /** Requests one log stream has in flight at once (default 2; see PipelineOptions.concurrency). */
   concurrency?: number;
   healthIntervalMs?: number;
   /** E.g. a local Datadog intake (`datadogIntakeUrl`) in tests. */

@@ -1,5 +1,4 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { parseAuditLogRecord, type AuditEntry } from '../../shared/audit/index.js';
 import type { SecretBox } from '../../shared/crypto/secret-box.js';
 import { RetryBatchError, startConsumerRunner, type BatchContext, type ConsumedRecord, type ConsumerRunner, type EventProducer } from '../../shared/kafka/index.js';
 import type { Logger } from '../../shared/log/index.js';
@@ -7,6 +6,7 @@ import { entryFilter, openSink, sinkSchemaFor, startOffsets, type LogStreamState
 import { createSinkClient, sinks, streamContext, type SinkClient, type SinkDefinition, type StreamContext } from '../../shared/sinks/index.js';
 import { deliverEntries, waitWithHeartbeat, type DeliveryPolicy, type SuspendReason } from './deliver.js';
 import type { StreamHealthTracker } from './health-reporter.js';
+import { readExportedEntry, type ExportedEntry } from './read-entry.js';
 
 export interface PipelineOptions {
   kafka: Kafka;
@@ -20,7 +20,10 @@ export interface PipelineOptions {
   definition: LogStreamState;
   policy: DeliveryPolicy;
   health: StreamHealthTracker;
-  /** Partitions of audit.log one stream sends concurrently (one request each). */
+  /**
+   * Requests one stream has in flight at once, across its partitions and within a batch (and the
+   * connections it keeps to its sink).
+   */
   concurrency: number;
   sinkTimeoutMs?: number;
   /** Stream context overrides: loopback endpoints and a local Datadog intake, for tests and local runs. */
@@ -46,7 +49,7 @@ function openClient(def: LogStreamState, opts: PipelineOptions, ctx: StreamConte
   // Paths only: the values may be credentials.
   if (!parsed.success) throw new Error(`invalid sink configuration (${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')})`);
   const sink = sinks[def.type] as SinkDefinition<unknown>;
-  return createSinkClient(sink, parsed.data, ctx, opts.sinkTimeoutMs === undefined ? {} : { timeoutMs: opts.sinkTimeoutMs });
+  return createSinkClient(sink, parsed.data, ctx, { connections: opts.concurrency, ...(opts.sinkTimeoutMs === undefined ? {} : { timeoutMs: opts.sinkTimeoutMs }) });
 }
 
 /**
@@ -83,12 +86,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline | u
     }
   }
 
-  async function handle(records: ConsumedRecord<AuditEntry>[], batch: BatchContext) {
+  async function handle(records: ConsumedRecord<ExportedEntry>[], batch: BatchContext) {
     const selected = records.filter((r) => Number(r.message.timestamp) >= notBefore && wanted(r.value.type));
     if (selected.length === 0) return;
-    const recordOf = new Map(selected.map((r) => [r.value.log_id, r]));
     const result = await deliverEntries(selected.map((r) => r.value), {
-      client, policy: opts.policy, health: opts.health, partition: batch.partition, signal: batch.signal, heartbeat: batch.heartbeat,
+      client, policy: opts.policy, health: opts.health, partition: batch.partition, signal: batch.signal, heartbeat: batch.heartbeat, inFlight: opts.concurrency,
     });
     if (result.kind === 'suspend') {
       // Outcomes come redacted from the sink client; this pass covers what the exporter added to them.
@@ -101,9 +103,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline | u
     }
     if (result.rejected.length === 0) return;
     log.warn({ partition: batch.partition, rejected: result.rejected.length }, 'sink refused entries; dead-lettering them');
+    // The refused entries are the very values of their records (planning and splitting keep them).
+    const recordOf = new Map(selected.map((r) => [r.value, r]));
     return {
       deadLetters: result.rejected.map(({ entry, outcome }) => ({
-        record: recordOf.get(entry.log_id)!,
+        record: recordOf.get(entry)!,
         error: new SinkRejectedEntry(client.redact(`${def.type} sink refused log_id ${entry.log_id}: HTTP ${outcome.status}: ${outcome.reason}${outcome.responseBody === '' ? '' : `; response: ${outcome.responseBody}`}`)),
       })),
     };
@@ -111,17 +115,20 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline | u
 
   let runner: ConsumerRunner;
   try {
-    runner = await startConsumerRunner<AuditEntry>({
+    // Every partition this member owns is read and encoded while others wait for the sink; the
+    // client's gate, not the partition count, bounds what is in flight.
+    const partitions = (await opts.admin.fetchTopicOffsets(opts.auditLogTopic)).length;
+    runner = await startConsumerRunner<ExportedEntry>({
       kafka: opts.kafka,
       groupId: opts.groupId,
       topics: [opts.auditLogTopic],
       fromBeginning: true,
-      parse: (m) => parseAuditLogRecord(m),
+      parse: (m) => readExportedEntry(m),
       handle,
       onAssigned: seekToStart,
       deadLetter: { topic: opts.deadLetterTopic, producer: opts.producer },
       log,
-      partitionsConsumedConcurrently: opts.concurrency,
+      partitionsConsumedConcurrently: Math.max(opts.concurrency, partitions),
     });
   } catch (err) {
     await client.close();

@@ -1,6 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { classifyStatus, RESPONSE_BODY_LIMIT } from './classify.js';
-import { encodeBatch, planBatches } from './encode.js';
+import { encodeBatch, planEncoded } from './encode.js';
+import { createGate } from './gate.js';
 import { credentialRedactor, longestForm, type Redact } from './redact.js';
 import type { AuditEntry, DeliveryOutcome, EncodedBatch, SinkDefinition, StreamContext } from './types.js';
 
@@ -111,8 +112,12 @@ export async function sendBatch<C>(sink: SinkDefinition<C>, batch: EncodedBatch,
 }
 
 export interface SinkClient {
-  /** Splits entries into requests that fit the sink's limits; deliver each group in order. */
+  /**
+   * Splits entries into requests that fit the sink's limits, encoding each entry once: delivering
+   * a group, or any part of it, sends those encodings (entries never planned are encoded then).
+   */
   plan(entries: readonly AuditEntry[]): AuditEntry[][];
+  /** Waits for one of the stream's connections first; the deadline starts once it has one. */
   deliver(entries: readonly AuditEntry[], opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DeliveryOutcome>;
   /** The stream's credential redactor, for any other text about this sink that leaves the process. */
   redact: Redact;
@@ -120,7 +125,10 @@ export interface SinkClient {
 }
 
 export interface SinkClientOptions {
-  /** Sumo asks for few connections per source; the exporter sends one batch at a time per stream anyway. */
+  /**
+   * Requests in flight at once (and connections kept alive) for this stream; more deliveries wait
+   * their turn. Small, since Sumo asks for few connections per source (default 2).
+   */
   connections?: number;
   timeoutMs?: number;
 }
@@ -129,16 +137,23 @@ export interface SinkClientOptions {
 export function createSinkClient<C>(sink: SinkDefinition<C>, config: C, stream: StreamContext, options: SinkClientOptions = {}): SinkClient {
   const target = sink.target(config, stream);
   const redaction = redactionFor(sink, config);
-  const pool = new Pool(target.url.origin, {
-    connections: options.connections ?? 2,
-    connect: { rejectUnauthorized: target.verifyTls },
-  });
+  const connections = options.connections ?? 2;
+  const pool = new Pool(target.url.origin, { connections, connect: { rejectUnauthorized: target.verifyTls } });
+  const inTurn = createGate(connections);
+  // Elements encoded while planning, by entry: a delivery, its retries and the halves of a refused
+  // batch reuse them, so each entry is serialised once. Weak: they go with the batch's entries.
+  const encoded = new WeakMap<AuditEntry, string>();
   return {
-    plan: (entries) => planBatches(sink, config, entries, stream),
+    plan: (entries) =>
+      planEncoded(sink, config, entries, stream).map((batch) => {
+        batch.entries.forEach((entry, i) => encoded.set(entry, batch.elements[i]!));
+        return batch.entries;
+      }),
     deliver: async (entries, opts = {}) => {
       if (entries.length === 0) return { kind: 'ok' };
-      const batch = await encodeBatch(sink, config, entries, stream);
-      return sendBatch(sink, batch, { stream, dispatcher: pool, signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, ...redaction });
+      const elements = entries.map((entry) => encoded.get(entry) ?? sink.element(entry, config, stream));
+      const batch = await encodeBatch(sink, config, entries, stream, elements);
+      return inTurn(() => sendBatch(sink, batch, { stream, dispatcher: pool, signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, ...redaction }));
     },
     redact: redaction.redact,
     close: () => pool.close(),
