@@ -16,5 +16,5 @@ export { describeOperation, targetClientOf } from './operations.js';
 export { RequestRecordSchema, parseRequestRecord, toRequestRecord, type RequestRecord } from './request-record.js';
 export { CLIENT_EVENT_STATUS, entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord } from './derive.js';
 export { encodedToAuditLogRecord, parseAuditLogRecord, toAuditLogRecord } from './log-record.js';
-export { checkEntry, encodeEntry, fitsEntryShape, type EncodedEntry, type EntryCheck } from './encoded-entry.js';
+export { AUDIT_ROW_COLUMNS, checkEntry, encodeEntry, fitsEntryShape, type EncodedEntry, type EntryCheck } from './encoded-entry.js';
 export { degradeEntry, storableText, type DegradableEntry, type DegradedNote } from './degrade.js';

@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AuditEntrySchema, checkEntry, encodedToAuditLogRecord, fitsEntryShape, parseAuditLogRecord, type AuditEntry } from '../../shared/audit/index.js';
+import { AUDIT_ROW_COLUMNS, AuditEntrySchema, checkEntry, encodedToAuditLogRecord, fitsEntryShape, parseAuditLogRecord, type AuditEntry } from '../../shared/audit/index.js';
 import { createEventCodec } from '../../shared/events/index.js';
 import { findJsonViolation, RECORD_JSON_LIMITS, type JsonLimits } from '../../shared/http/json-limits.js';
 import { surelyWithinJsonLimits } from '../../shared/http/json-text-limits.js';
@@ -127,7 +127,7 @@ describe('checkEntry (the audit writer fast path)', () => {
     );
   });
 
-  it('takes the fast path for every entry the service derives, and encodes it exactly as JSON.stringify (generated)', () => {
+  it('takes the fast path for every entry the service derives, and encodes it exactly as JSON.stringify, the row with details as text (generated)', () => {
     fc.assert(
       fc.property(arbEntry, (entry) => {
         assert.ok(fitsEntryShape(entry), 'the shape check vouches for a schema-made entry');
@@ -135,6 +135,12 @@ describe('checkEntry (the audit writer fast path)', () => {
         assert.ok(checked.ok);
         assert.equal(checked.encoded.entry, entry, 'the entry itself, not a copy made by the schema');
         assert.equal(checked.encoded.json, JSON.stringify(entry));
+        // The ClickHouse row: every column's text, escaped for TabSeparated, `details` as its JSON text.
+        const unescape = (s: string) => s.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r' })[c] ?? c);
+        const cells = checked.encoded.row.split('\t').map(unescape);
+        const expected = AUDIT_ROW_COLUMNS.map((c) => (c === 'details' ? JSON.stringify(entry.details) : c === 'date' ? entry.date.replace('T', ' ').replace('Z', '') : entry[c]));
+        assert.deepEqual(cells, expected);
+        assert.ok(!/[\n\r]/.test(checked.encoded.row), 'one line');
       }),
       { numRuns: 500 },
     );
