@@ -3,8 +3,8 @@ import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { ClientStateSchema, parseClientEventRecord, type ClientEventRecord, type ClientState } from '../../shared/clients/index.js';
 import { apply as applyClientEvent } from '../../shared/clients/fold.js';
 import {
-  AuditEntrySchema, CLIENT_EVENT_STATUS, degradeEntry, describeOperation, entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord, makeLogId, parseRequestRecord,
-  toAuditLogRecord, type AuditEntry, type DegradableEntry, type RequestRecord,
+  CLIENT_EVENT_STATUS, checkEntry, degradeEntry, describeOperation, encodedToAuditLogRecord, encodeEntry, entryFromClientEvent, entryFromLogStreamEvent,
+  entryFromRequestRecord, makeLogId, parseRequestRecord, type AuditEntry, type DegradableEntry, type EncodedEntry, type RequestRecord,
 } from '../../shared/audit/index.js';
 import { LogStreamStateSchema, parseLogStreamEventRecord, type LogStreamEventRecord, type LogStreamState } from '../../shared/log-streams/index.js';
 import { apply as applyLogStreamEvent } from '../../shared/log-streams/fold.js';
@@ -15,8 +15,9 @@ import {
   chunkByBytes, describeFailure, MAX_REQUEST_BYTES, messageBytes, startConsumerRunner, withKafkaRetry, type BatchContext, type ConsumedRecord, type EventProducer,
   type TopicNames,
 } from '../../shared/kafka/index.js';
+import { KeyHashPartitioner } from '../../shared/kafka/key-partitioner.js';
 import type { Logger } from '../../shared/log/index.js';
-import { insertEntries } from './writer.js';
+import { insertEncoded } from './writer.js';
 
 export const DEFAULT_AUDIT_GROUP = 'apptrail-audit';
 
@@ -103,7 +104,8 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     const id = `${groupId}.${topic}.${partition}`;
     let p = producers.get(id);
     if (!p) {
-      const producer = opts.kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      // Entries land where kafkajs' default partitioner would put their log_id, computed faster.
+      const producer = opts.kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: KeyHashPartitioner });
       p = producer.connect().then(() => producer);
       producers.set(id, p);
       p.catch(() => producers.delete(id));
@@ -217,46 +219,47 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
    * Folds records onto a fresh stage. An entry that cannot be built (a body too deep to redact)
    * or does not fit the entry schema is degraded at once: the action stays in the trail.
    */
-  function derive(records: ConsumedRecord<Input>[]): { entries: AuditEntry[]; stage: Stage; degraded: Array<{ record: ConsumedRecord<Input>; error: unknown }> } {
+  function derive(records: ConsumedRecord<Input>[]): { entries: EncodedEntry[]; stage: Stage; degraded: Array<{ record: ConsumedRecord<Input>; error: unknown }> } {
     const stage = new Stage();
-    const entries: AuditEntry[] = [];
+    const entries: EncodedEntry[] = [];
     const degraded: Array<{ record: ConsumedRecord<Input>; error: unknown }> = [];
     for (const r of records) {
       let entry: AuditEntry | undefined;
       try {
         entry = entryOf(r, stage);
         if (entry) {
-          const checked = AuditEntrySchema.safeParse(entry);
-          if (!checked.success) throw new PoisonRecordError(`entry does not fit the audit entry schema: ${checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+          // Checked and encoded once: the same text goes to ClickHouse and audit.log.
+          const checked = checkEntry(entry);
+          if (!checked.ok) throw new PoisonRecordError(`entry does not fit the audit entry schema: ${checked.problem}`);
+          entries.push(checked.encoded);
         }
       } catch (err) {
         const skeleton = skeletonOf(r);
         if (!skeleton) continue;
         log.warn({ err, topic: r.topic, partition: r.partition, offset: r.offset, log_id: skeleton.log_id }, 'audit entry degraded: its full form cannot be built');
-        entry = degradeEntry({ ...skeleton, ...(entry ?? {}) }, describeFailure(err));
+        entries.push(encodeEntry(degradeEntry({ ...skeleton, ...(entry ?? {}) }, describeFailure(err))));
         degraded.push({ record: r, error: err });
       }
-      if (entry) entries.push(entry);
     }
     return { entries, stage, degraded };
   }
 
   /** ClickHouse, then audit.log and the offsets in one transaction; then the stage becomes the state. */
-  async function write(entries: AuditEntry[], stage: Stage, ctx: BatchContext): Promise<void> {
+  async function write(entries: EncodedEntry[], stage: Stage, ctx: BatchContext): Promise<void> {
     // Records folded again below the committed offset (the tail after a snapshot) make no entry,
     // and committing their offsets would move the group backwards.
     if (entries.length === 0 && BigInt(ctx.nextOffset) <= (replayUntil.get(`${ctx.topic}/${ctx.partition}`) ?? 0n)) {
       stage.commit(ctx.partition);
       return;
     }
-    await insertEntries(opts.ch, entries);
+    await insertEncoded(opts.ch, entries);
     await opts.afterInsert?.();
     const producer = await producerFor(ctx.topic, ctx.partition);
     const t = await producer.transaction();
     try {
       // gzip runs off the main thread and shrinks these JSON entries ~8x, so a request can carry
       // 4x the usual uncompressed bytes and still stay well under the broker's batch limit.
-      for (const messages of chunkByBytes(entries.map((e) => toAuditLogRecord(e)), messageBytes, 4 * MAX_REQUEST_BYTES)) {
+      for (const messages of chunkByBytes(entries.map(encodedToAuditLogRecord), messageBytes, 4 * MAX_REQUEST_BYTES)) {
         await t.send({ topic: auditLog, acks: -1, compression: CompressionTypes.GZIP, messages });
       }
       await t.sendOffsets({ consumerGroupId: ctx.groupId, topics: [{ topic: ctx.topic, partitions: [{ partition: ctx.partition, offset: ctx.nextOffset }] }] });
@@ -316,7 +319,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     // A record whose entry ClickHouse or audit.log refused: its degraded entry, same log_id.
     onPoison: async (record, error, ctx) => {
       const { entries, stage } = derive([record]);
-      await write(entries.map((e) => degradeEntry(e, describeFailure(error))), stage, ctx);
+      await write(entries.map((e) => encodeEntry(degradeEntry(e.entry, describeFailure(error)))), stage, ctx);
     },
     deadLetter: { topic: opts.names.deadLetters, producer: opts.producer },
     log,

@@ -1,22 +1,28 @@
+import { Readable } from 'node:stream';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { assertLogIdMatchesDate, AUDIT_TABLE, type AuditEntry } from '../../shared/audit/index.js';
+import { assertLogIdMatchesDate, AUDIT_ROW_COLUMNS, AUDIT_TABLE, encodeEntry, type AuditEntry, type EncodedEntry } from '../../shared/audit/index.js';
 
 /**
  * One insert per batch. A redelivered batch inserts the same rows again; the table is a
  * ReplacingMergeTree keyed by a deterministic log_id and every read uses FINAL, so a second copy
  * is never visible. Synchronous insert: the entries are queryable when this resolves.
  *
- * Entries go in as they are: their keys are the table's columns, ClickHouse stores the `details`
- * object as its JSON text and parses the ISO date itself. Serialising each entry once (instead of
- * details first, then the row around it) halves the encoding work on the hot path.
+ * Entries go in as the TabSeparated rows the writer encoded once (checkEntry), as one text body:
+ * no row is encoded again here, and the engine reads text fields faster than JSON objects.
  */
-export async function insertEntries(ch: Pick<ClickHouseHandle, 'client'>, entries: AuditEntry[]): Promise<void> {
+export async function insertEncoded(ch: Pick<ClickHouseHandle, 'client'>, entries: readonly EncodedEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  for (const e of entries) assertLogIdMatchesDate(e);
+  for (const e of entries) assertLogIdMatchesDate(e.entry);
   await ch.client.insert({
     table: AUDIT_TABLE,
-    values: entries,
-    format: 'JSONEachRow',
-    clickhouse_settings: { async_insert: 0, input_format_json_read_objects_as_strings: 1, date_time_input_format: 'best_effort' },
+    columns: [...AUDIT_ROW_COLUMNS],
+    format: 'TabSeparated',
+    values: Readable.from([`${entries.map((e) => e.row).join('\n')}\n`], { objectMode: false }),
+    clickhouse_settings: { async_insert: 0 },
   });
+}
+
+/** insertEncoded for entries that fit AuditEntrySchema. */
+export async function insertEntries(ch: Pick<ClickHouseHandle, 'client'>, entries: AuditEntry[]): Promise<void> {
+  await insertEncoded(ch, entries.map(encodeEntry));
 }

@@ -1,4 +1,4 @@
-import { AuditEntrySchema, type AuditEntry } from './entry.js';
+import { AUDIT_TEXT_FIELDS, AuditEntrySchema, type AuditEntry } from './entry.js';
 
 /**
  * When an action's full entry cannot be built, stored or delivered (a value ClickHouse refuses,
@@ -17,10 +17,7 @@ export interface DegradedNote {
 const MAX_TEXT = 2000;
 const MAX_REASON = 500;
 
-const TEXT_FIELDS = [
-  'description', 'client_id', 'client_name', 'user_id', 'user_name', 'ip', 'user_agent', 'hostname', 'target_client_id',
-  'target_client_name', 'scope', 'audience', 'connection', 'connection_id', 'organization_id', 'strategy', 'strategy_type',
-] as const satisfies ReadonlyArray<keyof AuditEntry>;
+const TEXT_FIELDS = AUDIT_TEXT_FIELDS;
 
 /** Well-formed Unicode without NUL, bounded: what ClickHouse, JSON and every sink accept. */
 export function storableText(value: unknown, max = MAX_TEXT): string {

@@ -85,6 +85,12 @@ export const AuditEntrySchema = z
     path: ['log_id'],
   });
 
+/** The entry's free-text fields: every top-level field but log_id, date, type and details. */
+export const AUDIT_TEXT_FIELDS = [
+  'description', 'client_id', 'client_name', 'user_id', 'user_name', 'ip', 'user_agent', 'hostname', 'target_client_id',
+  'target_client_name', 'scope', 'audience', 'connection', 'connection_id', 'organization_id', 'strategy', 'strategy_type',
+] as const satisfies ReadonlyArray<keyof z.output<typeof AuditEntrySchema>>;
+
 /** A validated entry; the optional Auth0 fields are filled with ''. */
 export type AuditEntry = z.output<typeof AuditEntrySchema>;
 /** What producers pass in. */

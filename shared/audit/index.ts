@@ -1,6 +1,6 @@
 export { DATETIME64_SQL_TYPE, dateTime64ToIso, formatDateTime64 } from './datetime.js';
 export {
-  AUDIT_LOG_TYPES, AuditDetailsSchema, AuditEntrySchema, type AuditDetails, type AuditEntry, type AuditEntryInput,
+  AUDIT_LOG_TYPES, AUDIT_TEXT_FIELDS, AuditDetailsSchema, AuditEntrySchema, type AuditDetails, type AuditEntry, type AuditEntryInput,
   type AuditLogType,
 } from './entry.js';
 export {
@@ -15,5 +15,6 @@ export { redactSecrets, secretFieldsIn } from './redact.js';
 export { describeOperation, targetClientOf } from './operations.js';
 export { RequestRecordSchema, parseRequestRecord, toRequestRecord, type RequestRecord } from './request-record.js';
 export { CLIENT_EVENT_STATUS, entryFromClientEvent, entryFromLogStreamEvent, entryFromRequestRecord } from './derive.js';
-export { parseAuditLogRecord, toAuditLogRecord } from './log-record.js';
+export { encodedToAuditLogRecord, parseAuditLogRecord, toAuditLogRecord } from './log-record.js';
+export { AUDIT_ROW_COLUMNS, checkEntry, encodeEntry, fitsEntryShape, type EncodedEntry, type EntryCheck } from './encoded-entry.js';
 export { degradeEntry, storableText, type DegradableEntry, type DegradedNote } from './degrade.js';

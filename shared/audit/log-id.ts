@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Audit log ids: 56 decimal digits like Auth0's, `<16-digit epoch ms><40 digits of sha256(key)>`.
@@ -26,7 +26,8 @@ export function makeLogId(dateMs: number, sourceKey: string): string {
     throw new RangeError(`makeLogId: dateMs must be a non-negative integer of at most ${TIME_DIGITS} digits, got ${dateMs}`);
   }
   if (sourceKey.length === 0) throw new RangeError('makeLogId: sourceKey must not be empty');
-  const digest = createHash('sha256').update(sourceKey, 'utf8').digest('hex');
+  // One-shot hash: no Hash object per id (one id per audit entry).
+  const digest = hash('sha256', sourceKey, 'hex');
   // 256 bits reduced mod 10^40 (~2^133): the bias is far below anything observable.
   const hashDigits = (BigInt(`0x${digest}`) % HASH_MODULUS).toString().padStart(HASH_DIGITS, '0');
   return String(dateMs).padStart(TIME_DIGITS, '0') + hashDigits;

@@ -1,5 +1,6 @@
 import { createEventCodec, type IncomingRecord, type OutgoingRecord } from '../events/index.js';
 import { AuditEntrySchema, type AuditEntry } from './entry.js';
+import { encodeEntry, type EncodedEntry } from './encoded-entry.js';
 
 /**
  * One audit entry on the `audit.log` topic: the normalised trail for exporters and anyone who
@@ -9,8 +10,12 @@ import { AuditEntrySchema, type AuditEntry } from './entry.js';
 const codec = createEventCodec({ 'audit.entry': { version: 1, data: AuditEntrySchema } }, '/apptrail/audit');
 
 export function toAuditLogRecord(entry: AuditEntry): OutgoingRecord {
-  const ce = codec.create('audit.entry', entry, { subject: entry.log_id, id: entry.log_id, time: entry.date });
-  return { ...codec.serialise(ce), key: entry.log_id };
+  return encodedToAuditLogRecord(encodeEntry(entry));
+}
+
+/** The record of an entry already encoded (checkEntry): its JSON text is the envelope's data as is. */
+export function encodedToAuditLogRecord({ entry, json }: EncodedEntry): OutgoingRecord {
+  return { ...codec.serialiseEncoded('audit.entry', json, { subject: entry.log_id, id: entry.log_id, time: entry.date }), key: entry.log_id };
 }
 
 export function parseAuditLogRecord(record: IncomingRecord): AuditEntry {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { CloudEventSchema, decodeRecord, encodeStructured, type CloudEvent, type IncomingRecord, type OutgoingRecord } from './envelope.js';
+import { CloudEventSchema, decodeRecordWithText, encodeStructured, encodeStructuredWithDataJson, type CloudEvent, type IncomingRecord, type OutgoingRecord } from './envelope.js';
 import { PoisonRecordError } from './poison-record-error.js';
 import { UnsupportedEventError } from './unsupported-event-error.js';
 import { findJsonViolation, RECORD_JSON_LIMITS } from '../http/json-limits.js';
+import { surelyWithinJsonLimits } from '../http/json-text-limits.js';
 
 /**
  * Turns the data of an older schema version into the shape of the next one. `upcast[n]` takes
@@ -28,6 +29,11 @@ export interface EventCodec<C extends EventCatalog> {
     opts: { subject?: string; id?: string; time?: string; extensions?: Record<string, string | number | boolean> },
   ): CloudEvent<DataOf<C, T>> & { type: T };
   serialise(event: TypedEvent<C>): OutgoingRecord;
+  /**
+   * serialise() for data the caller already holds as JSON text and vouches for (checked against
+   * the type's schema): the same bytes, without encoding the data a second time.
+   */
+  serialiseEncoded<T extends keyof C & string>(type: T, dataJson: string, opts: { subject?: string; id?: string; time?: string; extensions?: Record<string, string | number | boolean> }): OutgoingRecord;
   /**
    * Throws PoisonRecordError for anything that is not a valid event (retrying cannot help), and
    * UnsupportedEventError for a valid envelope of a type or newer schema version this build does
@@ -57,16 +63,22 @@ export function createEventCodec<C extends EventCatalog>(catalog: C, source: str
     serialise(event) {
       return encodeStructured(event);
     },
+    serialiseEncoded(type, dataJson, opts) {
+      const head = this.create(type, undefined as DataOf<C, typeof type>, opts) as Omit<CloudEvent, 'data'> & { data?: undefined };
+      return encodeStructuredWithDataJson(head, dataJson);
+    },
     parse(record) {
-      let raw: unknown;
+      let decoded: { raw: unknown; text?: string };
       try {
-        raw = decodeRecord(record);
+        decoded = decodeRecordWithText(record);
       } catch (err) {
         throw new PoisonRecordError(`not a CloudEvent: ${(err as Error).message}`, { cause: err });
       }
+      const { raw, text } = decoded;
       // Before anything recursive (zod, redaction, JSON.stringify) sees it, and with the same
       // verdict in every reader: strings well-formed and without NUL, depth and size bounded.
-      const violation = findJsonViolation(raw, RECORD_JSON_LIMITS);
+      // The text check settles the usual record cheaply; the walk decides the rest.
+      const violation = text !== undefined && surelyWithinJsonLimits(raw, text, RECORD_JSON_LIMITS) ? undefined : findJsonViolation(raw, RECORD_JSON_LIMITS);
       if (violation) throw new PoisonRecordError(`record outside the limits every reader shares: ${violation.text} at ${violation.path.join('.') || '(root)'}`);
       const envelope = CloudEventSchema.safeParse(raw);
       if (!envelope.success) throw new PoisonRecordError(`invalid CloudEvent envelope: ${summarise(envelope.error)}`);

@@ -68,6 +68,20 @@ export function encodeStructured(event: CloudEvent): OutgoingRecord {
   };
 }
 
+/**
+ * encodeStructured for an event whose data is already JSON text (encoded once for several
+ * destinations). `data` is the envelope's last attribute, so the bytes equal encodeStructured's.
+ */
+export function encodeStructuredWithDataJson(event: Omit<CloudEvent, 'data'> & { data?: undefined }, dataJson: string): OutgoingRecord {
+  // JSON.stringify leaves out an undefined `data`.
+  const headJson = JSON.stringify(event);
+  return {
+    key: typeof event.subject === 'string' ? event.subject : null,
+    value: Buffer.from(`${headJson.slice(0, -1)},"data":${dataJson}}`),
+    headers: { 'content-type': STRUCTURED_CONTENT_TYPE },
+  };
+}
+
 function header(rec: IncomingRecord, name: string): string | undefined {
   const v = rec.headers?.[name];
   const first = Array.isArray(v) ? v[0] : v;
@@ -76,10 +90,16 @@ function header(rec: IncomingRecord, name: string): string | undefined {
 
 /** Raw attributes + data of a record in either mode; validation is the caller's job. */
 export function decodeRecord(rec: IncomingRecord): unknown {
+  return decodeRecordWithText(rec).raw;
+}
+
+/** decodeRecord, plus the JSON text `raw` was parsed from when the record is one JSON document (structured mode). */
+export function decodeRecordWithText(rec: IncomingRecord): { raw: unknown; text?: string } {
   if (rec.value === null) throw new Error('record has no value (tombstone)');
   const contentType = header(rec, 'content-type');
   if (contentType === undefined || contentType.startsWith(STRUCTURED_CONTENT_TYPE)) {
-    return JSON.parse(rec.value.toString('utf8'));
+    const text = rec.value.toString('utf8');
+    return { raw: JSON.parse(text), text };
   }
   const attrs: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(rec.headers ?? {})) {
@@ -90,5 +110,5 @@ export function decodeRecord(rec: IncomingRecord): unknown {
   }
   attrs.datacontenttype = contentType;
   attrs.data = contentType.includes('json') ? JSON.parse(rec.value.toString('utf8')) : rec.value.toString('utf8');
-  return attrs;
+  return { raw: attrs };
 }
