@@ -13,11 +13,18 @@ export type AuditLogType = (typeof AUDIT_LOG_TYPES)[number];
 
 const VERDICTS = ['applied', 'conflict'] as const satisfies readonly Verdict[];
 
+/**
+ * A JSON object kept as given. z.record rebuilds the object by assignment, and assigning a
+ * `__proto__` key (a query string can carry one) sets the prototype instead: the key vanished
+ * from the entry between the writer and audit.log's readers.
+ */
+export const JsonObjectSchema = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { message: 'Expected an object' });
+
 export const AuditDetailsSchema = z.looseObject({
   request: z.object({
     method: z.string(),
     path: z.string(),
-    query: z.record(z.string(), z.unknown()),
+    query: JsonObjectSchema,
     // Optional: JSON drops undefined keys, and deletes, rotations, reads and refusals carry no
     // body. An entry must survive its own serialisation (audit.log, sinks) unchanged.
     body: z.unknown().optional(),

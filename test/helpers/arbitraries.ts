@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { AuditEntrySchema, makeLogId, RequestRecordSchema, entryFromRequestRecord, type AuditEntry, type RequestRecord } from '../../shared/audit/index.js';
+import { JsonObjectSchema } from '../../shared/audit/entry.js';
 import { findJsonViolation } from '../../shared/http/json-limits.js';
 
 interface Def {
@@ -133,6 +134,9 @@ export function arbitraryOf<T>(schema: z.ZodType<T>, opts: ArbitraryOptions = {}
 function walkWith(schema: Schema, opts: ArbitraryOptions): fc.Arbitrary<unknown> {
   const walk = (s: Schema) => walkWith(s, opts);
   const def = schema._zod.def;
+  // The one custom schema: a JSON object kept as given (its keys may be anything, __proto__ too).
+  // fast-check makes such dictionaries without a prototype; a decoded JSON object has one.
+  if (schema === (JsonObjectSchema as unknown as Schema)) return fc.dictionary(fc.string(), opts.json ?? arbJsonValue, { maxKeys: 4 }).map((d) => JSON.parse(JSON.stringify(d)) as unknown);
   switch (def.type) {
     case 'string': return stringArb(def, opts, schema);
     case 'number': return numberArb(def);

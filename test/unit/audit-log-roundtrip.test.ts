@@ -52,4 +52,20 @@ describe('audit.log round trip', () => {
     // Not a property of the code but of the generator: it must reach the shapes that were lost.
     assert.ok(seen.noRequestBody > 0 && seen.noResponseBody > 0);
   });
+
+  it('keeps a query key named __proto__ (z.record dropped it: assigning it sets the prototype)', () => {
+    fc.assert(
+      fc.property(arbAuditEntry, fc.jsonValue(), (entry, value) => {
+        const query = JSON.parse(`{"__proto__":${JSON.stringify(value)},"a":"1"}`) as Record<string, unknown>;
+        const withQuery = { ...entry, details: { ...entry.details, request: { ...entry.details.request, query } } };
+        assert.ok(AuditEntrySchema.safeParse(withQuery).success);
+        const back = throughKafka(withQuery);
+        assert.ok(Object.hasOwn(back.details.request.query, '__proto__'), 'the key is still there');
+        assert.deepStrictEqual(back, asJson(withQuery));
+        assert.equal(Object.getPrototypeOf(back.details.request.query), Object.prototype);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
+
