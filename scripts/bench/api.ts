@@ -6,12 +6,12 @@
  * the broker saw per read; then the memory one projection needs per 100,000 clients.
  * Aim: creates ≥ 50% of the bare route and p99 < 50 ms at concurrency 32 on a 2-core machine.
  *
- * BENCH_CPU_PROF=<dir> writes a CPU profile of the API process there (node --cpu-prof).
+ * BENCH_CPU_PROFILE=<file> writes a CPU profile of the API process there (node --cpu-prof).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
 import { SignJWT } from 'jose';
@@ -136,8 +136,8 @@ async function main(): Promise<void> {
     const env = { ...process.env, KAFKA_BROKERS: infra.brokers.join(','), LOG_LEVEL: 'warn' };
     const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-api-'));
     const apiPort = 20000 + Math.floor(Math.random() * 20000);
-    const profDir = process.env.BENCH_CPU_PROF;
-    const api = spawn(process.execPath, [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), '--import', 'tsx', '--import', './scripts/bench/kafka-request-count.ts', 'services/main.ts'], {
+    const prof = process.env.BENCH_CPU_PROFILE;
+    const api = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', dirname(resolve(prof)), '--cpu-prof-name', basename(prof)] : []), '--import', 'tsx', '--import', './scripts/bench/kafka-request-count.ts', 'services/main.ts'], {
       env: { ...env, LOG_LEVEL: apiLogLevel, ROLES: 'api', RATE_LIMIT_PER_SECOND: '0', DATA_DIR: dataDir, PORT: String(apiPort), KAFKA_TOPIC_PREFIX: `bench-${randomUUID().slice(0, 8)}.` },
       stdio: ['ignore', apiLogLevel === 'warn' ? 'inherit' : 'ignore', 'inherit', 'ipc'],
     });

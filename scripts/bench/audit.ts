@@ -5,12 +5,11 @@
  * 2. freshness: from the API's 2xx to the entry being returned by GET /api/v2/logs, at 200 commands/s;
  * 3. GET /api/v2/logs p50/p99 for a client filter plus a date range on BENCH_LOG_ROWS rows (default 10M);
  * 4. export rate of ~1M entries through GET /api/v2/logs/export, with the process's peak RSS.
- * BENCH_AUDIT_ONLY=ingest runs figure 1 alone; BENCH_AUDIT_CPU_PROFILE=<file> profiles the audit consumer's run.
+ * BENCH_AUDIT_ONLY=ingest runs figure 1 alone; BENCH_CPU_PROFILE=<file> profiles the audit consumer's run.
  * Aims: 50,000 entries/s and >= 25% of bare; freshness p99 < 1 s; query p99 < 100 ms.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -27,7 +26,7 @@ import { startAuditConsumer, DEFAULT_AUDIT_GROUP } from '../../services/audit/co
 import { logsRoutes } from '../../services/audit/logs-routes.js';
 import { buildApp } from '../../services/api/app.js';
 import { produceClientEvents } from './audit-fixtures.js';
-import { benchBrokers, fmt, percentile, printLoad } from './infra.js';
+import { benchBrokers, fmt, percentile, printLoad, withCpuProfile } from './infra.js';
 
 const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 // `ingest` runs figure 1 only: the quick loop while working on the audit consumer.
@@ -50,23 +49,6 @@ async function bareRate(kafka: Kafka, topic: string, total: number): Promise<num
   });
   await consumer.disconnect();
   return total / ((end - started) / 1000);
-}
-
-/** Profiles the main thread during `run` into `file` (a .cpuprofile for Chrome DevTools or speedscope) when set. */
-async function withCpuProfile<T>(file: string | undefined, run: () => Promise<T>): Promise<T> {
-  if (!file) return run();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 500 });
-  await session.post('Profiler.start');
-  try {
-    return await run();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  }
 }
 
 /**
@@ -242,7 +224,7 @@ async function main(): Promise<void> {
     const ch = await createClickHouse({ database: 'bench_audit', dataPath: dataDir });
     await migrate(ch, migrations);
     const bare = await bareRate(kafka, topicNames(prefix).clientEvents, EVENTS);
-    const audit = await withCpuProfile(process.env.BENCH_AUDIT_CPU_PROFILE, () => auditRate(kafka, ch, prefix, EVENTS));
+    const audit = await withCpuProfile(() => auditRate(kafka, ch, prefix, EVENTS));
     console.log(`bare kafkajs consumer            : ${fmt(bare)} records/s`);
     console.log(`audit consumer → ClickHouse+Kafka : ${fmt(audit.rate)} entries/s (${fmt((audit.rate / bare) * 100, 1)}% of bare; aim 50,000/s and >= 25%)`);
     console.log(`audit cost per entry             : ${fmt(audit.cpuUsPerEntry, 1)} µs process CPU, ${fmt(audit.mainUsPerEntry, 1)} µs main thread busy (wall)`);

@@ -12,8 +12,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -30,7 +29,7 @@ import {
 } from '../../shared/log-streams/index.js';
 import { encodeBatch, planEncoded, splunkSink, streamContext, type SplunkSinkConfig } from '../../shared/sinks/index.js';
 import { startExporterRole } from '../../services/exporter/index.js';
-import { benchBrokers, fmt, printLoad } from './infra.js';
+import { benchBrokers, fmt, printLoad, withCpuProfile } from './infra.js';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 200_000);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
@@ -153,22 +152,6 @@ async function bare(entries: AuditEntry[], port: number): Promise<number> {
   return entries.length / (elapsed / 1000);
 }
 
-/** BENCH_CPU_PROFILE=<file>: a V8 CPU profile of this process while the exporter drains the throughput run. */
-async function startProfile(): Promise<() => Promise<void>> {
-  const file = process.env.BENCH_CPU_PROFILE;
-  if (!file) return async () => undefined;
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-    console.log(`cpu profile of the exporter run written to ${file}`);
-  };
-}
-
 async function createStream(decideAndAppend: DecideAndAppend, box: ReturnType<typeof createSecretBox>, port: number, startFrom: 'beginning' | 'now'): Promise<string> {
   const input = logStreamCreateSchema({ allowInsecureLoopback: true }).parse({
     type: 'splunk',
@@ -274,14 +257,15 @@ async function main(): Promise<void> {
     const bare1 = await bareRun();
 
     const exportStart = await receiver.ask('reset');
-    const stopProfile = await startProfile();
     const cpuBefore = process.cpuUsage();
     const t0 = Date.now();
-    const first = await createStream(decideAndAppend, box, receiver.port, 'beginning');
-    await until('the exporter to deliver every entry', async () => (await receiver.ask('counts')).unique >= ENTRIES, 600_000);
-    const exported = await receiver.ask('counts');
+    // BENCH_CPU_PROFILE=<file>: this process's profile while the exporter drains the throughput run.
+    const { first, exported } = await withCpuProfile(async () => {
+      const first = await createStream(decideAndAppend, box, receiver.port, 'beginning');
+      await until('the exporter to deliver every entry', async () => (await receiver.ask('counts')).unique >= ENTRIES, 600_000);
+      return { first, exported: await receiver.ask('counts') };
+    });
     const exporterCpuMs = cpuMs(process.cpuUsage(cpuBefore));
-    await stopProfile();
     await decideAndAppend(first, (s) => decideUpdate(s, { status: 'paused' }, { box, policy: {} }), meta);
     await waitRunning(first, false);
 

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalBroker } from '../../shared/kafka/local-broker.js';
@@ -30,4 +31,25 @@ export function loadAverage(): string {
 
 export function printLoad(when: 'before' | 'after'): void {
   console.log(`load average ${when}: ${loadAverage()} (1/5/15 min, ${availableParallelism()} cores)`);
+}
+
+/**
+ * BENCH_CPU_PROFILE=<file>: a V8 CPU profile of this process's main thread while `run` runs (a
+ * .cpuprofile for Chrome DevTools or speedscope). Unset: just runs it.
+ */
+export async function withCpuProfile<T>(run: () => Promise<T>, file = process.env.BENCH_CPU_PROFILE): Promise<T> {
+  if (!file) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`cpu profile written to ${file}`);
+  }
 }
