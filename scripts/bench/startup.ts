@@ -138,7 +138,7 @@ async function processStartMs(prefix: string, store: ClientStateStore): Promise<
   const started = performance.now();
   const app = startAppProcess({
     ROLES: 'api,audit', KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: String(PARTITIONS),
-    DATA_DIR: dir, PORT: String(port), SECRETS_KEY: secretsKey.toString('base64'), LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0',
+    DATA_DIR: dir, PORT: String(port), SECRETS_KEY: secretsKey.toString('base64'), LOG_LEVEL: process.env.BENCH_VERBOSE ? 'info' : 'warn', RATE_LIMIT_PER_SECOND: '0',
   });
   try {
     const token = await app.token();
@@ -156,6 +156,7 @@ async function processStartMs(prefix: string, store: ClientStateStore): Promise<
       await new Promise((r) => setTimeout(r, 25));
     }
   } finally {
+    if (process.env.BENCH_VERBOSE) console.error(app.output());
     await app.kill('SIGTERM');
     ch = await openClickHouse();
   }
