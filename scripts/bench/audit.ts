@@ -5,7 +5,7 @@
  * 2. freshness: from the API's 2xx to the entry being returned by GET /api/v2/logs, at 200 commands/s;
  * 3. GET /api/v2/logs p50/p99 for a client filter plus a date range on BENCH_LOG_ROWS rows (default 10M);
  * 4. export rate of ~1M entries through GET /api/v2/logs/export, with the process's peak RSS.
- * BENCH_AUDIT_ONLY=ingest runs figure 1 alone; BENCH_CPU_PROFILE=<file> profiles the audit consumer's run.
+ * BENCH_AUDIT_ONLY=ingest (or freshness) runs that figure alone; BENCH_CPU_PROFILE=<file> profiles the audit consumer's run.
  * Aims: 50,000 entries/s and >= 25% of bare; freshness p99 < 1 s; query p99 < 100 ms.
  */
 import { spawn } from 'node:child_process';
@@ -30,7 +30,8 @@ import { benchBrokers, fmt, percentile, printLoad, withCpuProfile } from './infr
 
 const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 // `ingest` runs figure 1 only: the quick loop while working on the audit consumer.
-const ONLY_INGEST = process.env.BENCH_AUDIT_ONLY === 'ingest';
+/** `ingest` or `freshness`: that figure alone; unset: all four. */
+const ONLY = process.env.BENCH_AUDIT_ONLY;
 const LOG_ROWS = Number(process.env.BENCH_LOG_ROWS ?? 10_000_000);
 const log = createLogger({ level: 'warn', name: 'bench' });
 
@@ -212,13 +213,15 @@ async function main(): Promise<void> {
   const infra = await benchBrokers();
   const kafka = createKafka({ brokers: infra.brokers, clientId: 'bench-audit', log });
   const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-audit-'));
+  let t = performance.now();
   try {
     // 1. Throughput
+    if (ONLY === undefined || ONLY === 'ingest') {
     const prefix = `bench-audit-${randomUUID().slice(0, 8)}.`;
     const admin = kafka.admin();
     await admin.connect();
     await ensureTopics(admin, topicSpecs(topicNames(prefix), { partitions: 3, replicationFactor: 1 }));
-    let t = performance.now();
+    t = performance.now();
     await produceClientEvents(kafka, topicNames(prefix).clientEvents, EVENTS);
     console.log(`produced ${fmt(EVENTS)} clients.events records in ${fmt((performance.now() - t) / 1000, 1)} s`);
     const ch = await createClickHouse({ database: 'bench_audit', dataPath: dataDir });
@@ -231,14 +234,14 @@ async function main(): Promise<void> {
     if (audit.byThread) console.log(`  CPU µs per entry by thread     : ${audit.byThread}`);
     await admin.deleteTopics({ topics: Object.values(topicNames(prefix)) }).catch(() => undefined);
     await admin.disconnect();
-    if (ONLY_INGEST) {
-      await ch.close();
-      return;
+    await ch.close();
     }
+    if (ONLY === 'ingest') return;
 
     // 2. Freshness
     const fresh = await freshness(infra.brokers);
     console.log(`freshness at 200 commands/s     : p50 ${fmt(fresh.p50)} ms, p99 ${fmt(fresh.p99)} ms over ${fmt(fresh.n)} creates (aim p99 < 1,000 ms)`);
+    if (ONLY === 'freshness') return;
 
     // 3. Query latency on LOG_ROWS
     const chq = await createClickHouse({ database: 'bench_logs', dataPath: dataDir });
@@ -284,7 +287,6 @@ async function main(): Promise<void> {
     console.log(`export ${fmt(lines)} entries (${fmt(bytes / 1048576)} MiB NDJSON) in ${fmt(secs, 1)} s: ${fmt(lines / secs)} entries/s; RSS ${fmt(rssBefore / 1048576)} → peak ${fmt(rssPeak / 1048576)} MiB`);
     await app.close();
     await chq.close();
-    await ch.close();
   } finally {
     await infra.stop();
     printLoad('after');
