@@ -9,6 +9,7 @@ import {
   toLogStreamEventRecord, type LogStreamEvent, type LogStreamState,
 } from '../../shared/log-streams/index.js';
 import type { EventMeta } from '../../shared/clients/envelope.js';
+import { encodeStructured } from '../../shared/events/envelope.js';
 
 const box = createSecretBox(randomBytes(32));
 const NOW = new Date('2026-03-01T10:00:00.000Z');
@@ -96,6 +97,19 @@ describe('log stream fold', () => {
     assert.equal('pii_config' in presentLogStream(removed), false);
     assert.equal(decideUpdate(removed, { pii_config: null }, { box, policy }), undefined);
     assert.equal(LogStreamUpdateSchema.safeParse({ pii_config: { log_fields: ['ssn'] } }).success, false);
+  });
+
+  it('reads a version 1 created/updated record (written before pii_config) as it was', () => {
+    const state = created();
+    const update = decideUpdate(state, { name: 'renamed' }, { box, policy })!;
+    for (const event of [decideCreate(splunkBody(), { id: state.id, box, now: NOW }), update] as LogStreamEvent[]) {
+      const v2 = toLogStreamEventRecord(event, meta).record;
+      const ce = JSON.parse(String(v2.value));
+      assert.equal(ce.schemaversion, 2);
+      const v1 = encodeStructured({ ...ce, schemaversion: 1 });
+      const read = parseLogStreamEventRecord({ key: v1.key === null ? null : Buffer.from(v1.key), value: v1.value, headers: v1.headers });
+      assert.deepEqual(read.event, event);
+    }
   });
 
   it("answers a missing stream with Auth0's 404, and a delete of it with no change (Auth0: 204)", () => {
