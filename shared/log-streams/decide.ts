@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { Auth0Error, badRequest, fromZodIssues } from '../errors/auth0-error.js';
+import { badRequest, fromZodIssues, notFound } from '../errors/auth0-error.js';
 import { sinkDestinationFields, sinkSecretFields, type EndpointPolicy } from '../sinks/index.js';
 import type { LogStreamEventOf } from './events.js';
 import type { LogStreamState } from './fold.js';
@@ -11,8 +11,11 @@ import { openSink, resealIfChanged, sealSink } from './sink-secrets.js';
 // the event to append with the version it was decided on, undefined when nothing would change, or
 // throws an Auth0Error.
 
-/** Auth0's answer word for word, without an errorCode (go-auth0's recordings, TestLogStreamManager_Delete). */
-export const streamNotFound = () => new Auth0Error(404, 'The log stream does not exist.');
+/**
+ * Auth0's message word for word (go-auth0's recordings, TestLogStreamManager_Delete). Auth0 sends no
+ * errorCode with it; apptrail always sends one so clients can branch on it (as for 401, errors/auth0-error.ts).
+ */
+export const streamNotFound = () => notFound('The log stream does not exist.', 'inexistent_log_stream');
 
 function existing(state: LogStreamState | undefined): LogStreamState {
   if (!state || state.deleted) throw streamNotFound();

@@ -1,6 +1,6 @@
 // Auth0's own Node SDK (auth0 7.1.0, pinned) drives apptrail's /api/v2/log-streams over HTTPS.
 // Expected answers follow Auth0's recorded ones (auth0/go-auth0 test/data/recordings/TestLogStream*,
-// before v2): pii_config echoed, no `filters` key when none were given, the 404 text, a second
+// before v2): pii_config echoed, no `filters` key when none were given, the 404 message, a second
 // DELETE answered 204. Where apptrail differs on purpose, the assertion says so ("differs on purpose: …").
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,11 +99,12 @@ describe('auth0 SDK 7.1.0 → apptrail log streams over HTTPS', () => {
     const plainSumo = await refusal(mgmt.logStreams.create({ type: 'sumo', sink: { sumoSourceAddress: 'http://example.com/receiver/v1/http/abc' } }));
     assert.equal(plainSumo.statusCode, 400);
 
-    // Delete, then Auth0's 404 word for word (no errorCode), then a second delete: 204 again.
+    // Delete, then Auth0's 404 message word for word, then a second delete: 204 again.
     await mgmt.logStreams.delete(sumo.id!);
     const gone = await refusal(mgmt.logStreams.get(sumo.id!));
     assert.equal(gone.statusCode, 404);
-    assert.deepEqual(gone.body, { statusCode: 404, error: 'Not Found', message: 'The log stream does not exist.' });
+    // differs on purpose: apptrail always sends an errorCode so clients can branch on it; Auth0's recorded 404 has none.
+    assert.deepEqual(gone.body, { statusCode: 404, error: 'Not Found', message: 'The log stream does not exist.', errorCode: 'inexistent_log_stream' });
     await mgmt.logStreams.delete(sumo.id!);
     assert.equal((await refusal(mgmt.logStreams.update(sumo.id!, { name: 'x' }))).statusCode, 404);
     assert.equal((await mgmt.logStreams.list()).length, 3);

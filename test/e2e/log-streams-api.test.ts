@@ -95,7 +95,7 @@ describe('Log streams API over HTTP', () => {
     assert.equal((await api.call('DELETE', `/api/v2/log-streams/${id}`, { scope: 'delete:log_streams' })).status, 204);
     const gone = await api.call('GET', `/api/v2/log-streams/${id}`, { scope: 'read:log_streams' });
     assert.equal(gone.status, 404);
-    assert.deepEqual(gone.body, { statusCode: 404, error: 'Not Found', message: 'The log stream does not exist.' });
+    assert.deepEqual(gone.body, { statusCode: 404, error: 'Not Found', message: 'The log stream does not exist.', errorCode: 'inexistent_log_stream' });
     assert.equal((await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'x' } })).status, 404);
     assert.deepEqual((await api.call('GET', '/api/v2/log-streams', { scope: 'read:log_streams' })).body, []);
     await ex.running(id, false);

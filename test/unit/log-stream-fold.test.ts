@@ -119,7 +119,7 @@ describe('log stream fold', () => {
     assert.equal(decideDelete(undefined), undefined);
     assert.throws(() => decideUpdate(deleted, { name: 'x' }, { box, policy }), (err) => {
       assert.ok(err instanceof Auth0Error);
-      assert.deepEqual(err.toJSON(), { statusCode: 404, error: 'Not Found', message: 'The log stream does not exist.' });
+      assert.deepEqual(err.toJSON(), { statusCode: 404, error: 'Not Found', message: 'The log stream does not exist.', errorCode: 'inexistent_log_stream' });
       return true;
     });
   });
