@@ -2,7 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { SecretBox } from '../../shared/crypto/secret-box.js';
 import { RetryBatchError, startConsumerRunner, type BatchContext, type ConsumedRecord, type ConsumerRunner, type EventProducer } from '../../shared/kafka/index.js';
 import type { Logger } from '../../shared/log/index.js';
-import { entryFilter, openSink, sinkSchemaFor, startOffsets, type LogStreamState } from '../../shared/log-streams/index.js';
+import { entryFilter, openSink, piiObfuscator, sinkSchemaFor, startOffsets, type LogStreamState } from '../../shared/log-streams/index.js';
 import { createSinkClient, sinks, streamContext, type SinkClient, type SinkDefinition, type StreamContext } from '../../shared/sinks/index.js';
 import { deliverEntries, waitWithHeartbeat, type DeliveryPolicy, type SuspendReason } from './deliver.js';
 import type { StreamHealthTracker } from './health-reporter.js';
@@ -60,7 +60,9 @@ function openClient(def: LogStreamState, opts: PipelineOptions, ctx: StreamConte
 export async function startPipeline(opts: PipelineOptions): Promise<Pipeline | undefined> {
   const def = opts.definition;
   const log = opts.log.child({ stream: def.id, sinkType: def.type });
-  const ctx = streamContext({ streamId: def.id, ...opts.context });
+  // The stream's pii_config applies to every encoding of an entry; the records themselves (and so
+  // the dead letters, kept inside Kafka) stay as the audit service wrote them.
+  const ctx = streamContext({ streamId: def.id, ...opts.context, ...(def.pii_config === undefined ? {} : { prepareEntry: piiObfuscator(def.pii_config) }) });
   let client: SinkClient;
   try {
     client = openClient(def, opts, ctx);

@@ -30,13 +30,13 @@ export interface SupervisorOptions {
 
 interface Running {
   pipeline: Pipeline | undefined;
-  /** What a restart depends on: the sink and the filters. A rename only moves `version`. */
+  /** What a restart depends on: the sink, the filters and the PII obfuscation. A rename only moves `version`. */
   fingerprint: string;
   /** The stream version this pipeline delivers for; a suspension is decided on it. */
   version: number;
 }
 
-const fingerprint = (s: LogStreamState) => JSON.stringify([s.type, s.sink, s.sink_secrets_sealed, s.filters, s.start_from]);
+const fingerprint = (s: LogStreamState) => JSON.stringify([s.type, s.sink, s.sink_secrets_sealed, s.filters, s.start_from, s.pii_config ?? null]);
 
 const exporterMeta = (): EventMeta => ({
   actor: 'apptrail-exporter',

@@ -11,7 +11,11 @@ import { openSink, resealIfChanged, sealSink } from './sink-secrets.js';
 // the event to append with the version it was decided on, undefined when nothing would change, or
 // throws an Auth0Error.
 
-export const streamNotFound = () => notFound('The log stream does not exist', 'inexistent_log_stream');
+/**
+ * Auth0's message word for word (go-auth0's recordings, TestLogStreamManager_Delete). Auth0 sends no
+ * errorCode with it; apptrail always sends one so clients can branch on it (as for 401, errors/auth0-error.ts).
+ */
+export const streamNotFound = () => notFound('The log stream does not exist.', 'inexistent_log_stream');
 
 function existing(state: LogStreamState | undefined): LogStreamState {
   if (!state || state.deleted) throw streamNotFound();
@@ -34,6 +38,7 @@ export function decideCreate(input: LogStreamCreate, ctx: { id: string; box: Sec
       type: input.type,
       isPriority: input.isPriority ?? false,
       filters: input.filters ?? [],
+      ...(input.pii_config === undefined ? {} : { pii_config: input.pii_config }),
       ...sealSink(input.type, input.sink, ctx.box),
       start_from: resolveStartFrom(input.startFrom, ctx.now),
     },
@@ -81,6 +86,7 @@ export function decideUpdate(
   if (patch.status !== undefined && patch.status !== current.status) changes.status = patch.status;
   if (patch.isPriority !== undefined && patch.isPriority !== current.isPriority) changes.isPriority = patch.isPriority;
   if (patch.filters !== undefined && !isDeepStrictEqual(patch.filters, current.filters)) changes.filters = patch.filters;
+  if (patch.pii_config !== undefined && !isDeepStrictEqual(patch.pii_config ?? undefined, current.pii_config)) changes.pii_config = patch.pii_config;
   if (patch.sink !== undefined) {
     assertCredentialsFollowDestination(current, patch.sink, ctx.box);
     const next = resealIfChanged(current.type, mergedSink(current, patch.sink, ctx.box, ctx.policy), current, ctx.box);
@@ -91,8 +97,10 @@ export function decideUpdate(
   return { type: 'log_stream.updated', stream_id: current.id, expected_version: current.version, data: { changes } };
 }
 
-export function decideDelete(state: LogStreamState | undefined): LogStreamEventOf<'log_stream.deleted'> {
-  const current = existing(state);
+/** Deleting a stream that is gone (or never was) changes nothing: Auth0 answers it 204 too (same recordings). */
+export function decideDelete(state: LogStreamState | undefined): LogStreamEventOf<'log_stream.deleted'> | undefined {
+  if (!state || state.deleted) return undefined;
+  const current = state;
   return { type: 'log_stream.deleted', stream_id: current.id, expected_version: current.version, data: {} };
 }
 

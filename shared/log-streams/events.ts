@@ -1,13 +1,23 @@
 import { z } from 'zod';
 import { createEventCodec, PoisonRecordError, type CloudEvent, type IncomingRecord, type OutgoingRecord } from '../events/index.js';
 import { EventMetaSchema, type EventMeta } from '../clients/envelope.js';
+import { PiiConfigSchema } from './pii.js';
 import { LOG_STREAM_TYPES, LogStreamFilterSchema, PublicSinkSchema, SealedSchema, StoredStartFromSchema, SuspensionSchema } from './schema.js';
 
 // log-streams.events: the definitions of log streams, one record per accepted change, keyed by
 // stream id. Sink secrets are sealed (sink-secrets.ts). Retained forever, like clients.events.
 
-/** Bump when an event's data changes incompatibly; consumers reject versions they do not know. */
-export const LOG_STREAM_EVENT_SCHEMA_VERSION = 1;
+/**
+ * Schema version per event type; a reader halts at a newer one and upcasts older ones.
+ * 2 (created, updated): `pii_config` added; version 1 data is valid version 2 data as it is.
+ */
+export const LOG_STREAM_EVENT_SCHEMA_VERSIONS = {
+  'log_stream.created': 2,
+  'log_stream.updated': 2,
+  'log_stream.suspended': 1,
+  'log_stream.deleted': 1,
+} as const;
+const UPCASTS: Readonly<Record<number, (data: unknown) => unknown>> = { 1: (data) => data };
 
 export const LogStreamEventDataSchemas = {
   'log_stream.created': z.strictObject({
@@ -15,6 +25,7 @@ export const LogStreamEventDataSchemas = {
     type: z.enum(LOG_STREAM_TYPES),
     isPriority: z.boolean(),
     filters: z.array(LogStreamFilterSchema),
+    pii_config: PiiConfigSchema.optional(),
     sink: PublicSinkSchema,
     sink_secrets_sealed: SealedSchema,
     start_from: StoredStartFromSchema,
@@ -25,6 +36,8 @@ export const LogStreamEventDataSchemas = {
       status: z.enum(['active', 'paused']).optional(),
       isPriority: z.boolean().optional(),
       filters: z.array(LogStreamFilterSchema).optional(),
+      /** null: the stream no longer obfuscates PII. */
+      pii_config: PiiConfigSchema.nullable().optional(),
       /** The whole public sink after the merge, with sink_secrets_sealed when the secrets changed. */
       sink: PublicSinkSchema.optional(),
       sink_secrets_sealed: SealedSchema.optional(),
@@ -43,8 +56,10 @@ export type LogStreamEvent = {
 }[LogStreamEventType];
 export type LogStreamEventOf<T extends LogStreamEventType> = Extract<LogStreamEvent, { type: T }>;
 
-const catalog = Object.fromEntries(LOG_STREAM_EVENT_TYPES.map((type) => [type, { version: LOG_STREAM_EVENT_SCHEMA_VERSION, data: LogStreamEventDataSchemas[type] }])) as {
-  [T in LogStreamEventType]: { version: number; data: (typeof LogStreamEventDataSchemas)[T] };
+const catalog = Object.fromEntries(
+  LOG_STREAM_EVENT_TYPES.map((type) => [type, { version: LOG_STREAM_EVENT_SCHEMA_VERSIONS[type], data: LogStreamEventDataSchemas[type], upcast: UPCASTS }]),
+) as {
+  [T in LogStreamEventType]: { version: number; data: (typeof LogStreamEventDataSchemas)[T]; upcast: typeof UPCASTS };
 };
 const codec = createEventCodec(catalog, '/apptrail/log-streams');
 

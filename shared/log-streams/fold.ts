@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LogStreamEvent } from './events.js';
+import { PiiConfigSchema } from './pii.js';
 import { LOG_STREAM_STATUSES, LOG_STREAM_TYPES, LogStreamFilterSchema, PublicSinkSchema, SealedSchema, StoredStartFromSchema, SuspensionSchema } from './schema.js';
 
 // The fold shared by every reader of log-streams.events (the API's projection, each exporter).
@@ -16,6 +17,7 @@ export const LogStreamStateSchema = z.strictObject({
   status: z.enum(LOG_STREAM_STATUSES),
   isPriority: z.boolean(),
   filters: z.array(LogStreamFilterSchema),
+  pii_config: PiiConfigSchema.optional(),
   sink: PublicSinkSchema,
   sink_secrets_sealed: SealedSchema,
   start_from: StoredStartFromSchema,
@@ -44,6 +46,7 @@ export function apply(state: LogStreamState | undefined, event: LogStreamEvent, 
         status: 'active',
         isPriority: data.isPriority,
         filters: data.filters,
+        ...(data.pii_config === undefined ? {} : { pii_config: data.pii_config }),
         sink: data.sink,
         sink_secrets_sealed: data.sink_secrets_sealed,
         start_from: data.start_from,
@@ -57,10 +60,12 @@ export function apply(state: LogStreamState | undefined, event: LogStreamEvent, 
   switch (event.type) {
     case 'log_stream.updated': {
       const { changes } = event.data;
+      const { pii_config: _old, ...kept } = next;
       return {
         verdict: 'applied',
         state: {
-          ...next,
+          ...(changes.pii_config === undefined ? next : kept),
+          ...(changes.pii_config === undefined || changes.pii_config === null ? {} : { pii_config: changes.pii_config }),
           ...(changes.name === undefined ? {} : { name: changes.name }),
           ...(changes.status === undefined ? {} : { status: changes.status }),
           ...(changes.isPriority === undefined ? {} : { isPriority: changes.isPriority }),

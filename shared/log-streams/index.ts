@@ -1,4 +1,5 @@
 export * from './schema.js';
+export * from './pii.js';
 export * from './ids.js';
 export * from './filters.js';
 export * from './sink-secrets.js';

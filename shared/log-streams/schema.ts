@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSealed } from '../crypto/secret-box.js';
 import { fieldLimitViolations, type FieldLimits } from '../http/json-limits.js';
+import { PiiConfigSchema } from './pii.js';
 import { datadogSinkSchema, httpSinkSchema, splunkSinkSchema, sumoSinkSchema, type EndpointPolicy, type SinkType } from '../sinks/index.js';
 
 // Auth0's log stream shapes (Management API v2 /log-streams) for the sink types apptrail ships to.
@@ -61,7 +62,9 @@ export function sinkSchemaFor(type: LogStreamType, policy: EndpointPolicy = {}) 
 }
 
 export function logStreamCreateSchema(policy: EndpointPolicy = {}) {
-  const common = { name: NameSchema.optional(), isPriority: IsPrioritySchema.optional(), filters: FiltersSchema.optional(), startFrom: StartFromSchema.optional() };
+  const common = {
+    name: NameSchema.optional(), isPriority: IsPrioritySchema.optional(), filters: FiltersSchema.optional(), pii_config: PiiConfigSchema.optional(), startFrom: StartFromSchema.optional(),
+  };
   return z.discriminatedUnion('type', [
     z.strictObject({ ...common, type: z.literal('http'), sink: sinkSchemaFor('http', policy) }),
     z.strictObject({ ...common, type: z.literal('splunk'), sink: sinkSchemaFor('splunk', policy) }),
@@ -83,6 +86,7 @@ export const LogStreamUpdateSchema = z.strictObject({
   status: z.enum(['active', 'paused']).optional().describe('"active" also restarts a suspended stream from its own position'),
   isPriority: IsPrioritySchema.optional(),
   filters: FiltersSchema.optional(),
+  pii_config: PiiConfigSchema.nullable().optional().describe('Replaces the PII obfuscation; null removes it (an apptrail addition)'),
   sink: z.record(z.string(), z.unknown()).optional().describe('Sink fields to change; the others keep their value'),
 }).superRefine((body, ctx) => {
   // The sink is free-form until merged and checked against its type: bounded until then.
@@ -104,14 +108,18 @@ export const SuspensionSchema = z.strictObject({
 });
 export type Suspension = z.infer<typeof SuspensionSchema>;
 
-/** The API's answer: Auth0's stream object, sink secrets omitted. */
+/**
+ * The API's answer: Auth0's stream object, sink secrets omitted. As at Auth0, `filters` is absent
+ * when the stream has none and `pii_config` when none was set.
+ */
 export const LogStreamResponseSchema = z.object({
   id: z.string(),
   name: z.string(),
   type: z.enum(LOG_STREAM_TYPES),
   status: z.enum(LOG_STREAM_STATUSES),
   isPriority: z.boolean(),
-  filters: z.array(LogStreamFilterSchema),
+  filters: z.array(LogStreamFilterSchema).optional(),
+  pii_config: PiiConfigSchema.optional(),
   sink: PublicSinkSchema,
 });
 export type LogStreamResponse = z.infer<typeof LogStreamResponseSchema>;

@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import { classifyStatus, RESPONSE_BODY_LIMIT } from './classify.js';
-import { encodeBatch, planEncoded } from './encode.js';
+import { elementOf, encodeBatch, planEncoded } from './encode.js';
 import { createGate } from './gate.js';
 import { credentialRedactor, longestForm, type Redact } from './redact.js';
 import type { AuditEntry, DeliveryOutcome, EncodedBatch, SinkDefinition, StreamContext } from './types.js';
@@ -151,7 +151,7 @@ export function createSinkClient<C>(sink: SinkDefinition<C>, config: C, stream: 
       }),
     deliver: async (entries, opts = {}) => {
       if (entries.length === 0) return { kind: 'ok' };
-      const elements = entries.map((entry) => encoded.get(entry) ?? sink.element(entry, config, stream));
+      const elements = entries.map((entry) => encoded.get(entry) ?? elementOf(sink, entry, config, stream));
       const batch = await encodeBatch(sink, config, entries, stream, elements);
       return inTurn(() => sendBatch(sink, batch, { stream, dispatcher: pool, signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, ...redaction }));
     },

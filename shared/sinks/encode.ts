@@ -16,6 +16,11 @@ export function batchKey(streamId: string, logIds: readonly string[]): string {
   return createHash('sha256').update(streamId).update('\0').update(JSON.stringify(logIds)).digest('hex');
 }
 
+/** One entry's element as the stream sends it: the stream's own view of the entry, then the sink's encoding. */
+export function elementOf<C>(sink: SinkDefinition<C>, entry: AuditEntry, config: C, ctx: StreamContext): string {
+  return sink.element(ctx.prepareEntry === undefined ? entry : ctx.prepareEntry(entry), config, ctx);
+}
+
 /** Entries planned into one request, each with its element (see SinkDefinition.element) already encoded. */
 export interface PlannedBatch<E extends AuditEntry = AuditEntry> {
   entries: E[];
@@ -28,7 +33,7 @@ export interface PlannedBatch<E extends AuditEntry = AuditEntry> {
  * retrying, and splitting a refused batch) never serialises an entry again.
  */
 export function planEncoded<C, E extends AuditEntry>(sink: SinkDefinition<C>, config: C, entries: readonly E[], ctx: StreamContext): PlannedBatch<E>[] {
-  const elements = entries.map((entry) => sink.element(entry, config, ctx));
+  const elements = entries.map((entry) => elementOf(sink, entry, config, ctx));
   const groups = chunk(elements.map((_, i) => i), sink.limits(config), (i) => Buffer.byteLength(elements[i]!), sink.frame(config));
   return groups.map((indices) => ({ entries: indices.map((i) => entries[i]!), elements: indices.map((i) => elements[i]!) }));
 }
@@ -49,7 +54,7 @@ export async function encodeBatch<C>(sink: SinkDefinition<C>, config: C, entries
   if (entries.length > maxEntries) throw new RangeError(`${sink.type} takes at most ${maxEntries} entries per request; use planBatches`);
   if (elements !== undefined && elements.length !== entries.length) throw new RangeError('one element per entry');
   const frame = sink.frame(config);
-  const encoded = elements ?? entries.map((entry) => sink.element(entry, config, ctx));
+  const encoded = elements ?? entries.map((entry) => elementOf(sink, entry, config, ctx));
   const raw = Buffer.from(frame.open + encoded.join(frame.separator) + frame.close);
   const target = sink.target(config, ctx);
   const logIds = entries.map((entry) => entry.log_id);

@@ -8,7 +8,7 @@ export * from './types.js';
 export { streamContext } from './context.js';
 export { endpointProblem, isLoopbackHost, type EndpointPolicy } from './endpoint.js';
 export { chunk } from './batch.js';
-export { batchKey, encodeBatch, planBatches, planEncoded, IDEMPOTENCY_HEADER, type PlannedBatch } from './encode.js';
+export { batchKey, elementOf, encodeBatch, planBatches, planEncoded, IDEMPOTENCY_HEADER, type PlannedBatch } from './encode.js';
 export { classifyStatus, parseRetryAfter, RESPONSE_BODY_LIMIT } from './classify.js';
 export { nextDelay, defaultRetryPolicy, type RetryPolicy, type RetryOutcome } from './retry.js';
 export { deliver, sendBatch, createSinkClient, redactionFor, DEFAULT_TIMEOUT_MS, type DeliverOptions, type Redaction, type SinkClient, type SinkClientOptions } from './deliver.js';

@@ -2,25 +2,29 @@ import { z } from 'zod';
 import { assertEndpoint, endpointUrl, type EndpointPolicy } from './endpoint.js';
 import type { SinkDefinition } from './types.js';
 
+/** Where a hosted HTTP Logs source takes data; the last segment is the source's secret code. */
 const SOURCE_PATH = /^\/receiver\/v1\/http\/[^/]+\/?$/;
 
+/**
+ * Any https URL, as Auth0 takes it (go-auth0's recordings create a Sumo stream on
+ * `https://example.com`): a collector behind a proxy or the auth-header variant of a source has
+ * another shape than `…/receiver/v1/http/<code>`.
+ */
 export function sumoSinkSchema(policy: EndpointPolicy = {}) {
-  return z.object({
-    sumoSourceAddress: endpointUrl(policy).refine((value) => {
-      try {
-        return SOURCE_PATH.test(new URL(value).pathname);
-      } catch {
-        return true; // endpointUrl already reported it
-      }
-    }, 'must be a Sumo Logic HTTP source URL (…/receiver/v1/http/<code>)'),
-  });
+  return z.object({ sumoSourceAddress: endpointUrl(policy) });
 }
 
 export type SumoSinkConfig = z.infer<ReturnType<typeof sumoSinkSchema>>;
 
-/** The URL in every spelling a server may echo it, and the collector code on its own. */
+/**
+ * The URL in every spelling a server may echo it; for a hosted source also the collector code on
+ * its own, otherwise the path and query, which is where another shape of URL would carry a secret.
+ */
 function sumoCredentials(address: string): string[] {
   const url = new URL(address);
+  if (!SOURCE_PATH.test(url.pathname)) {
+    return [address, url.href, ...(url.pathname === '/' ? [] : [url.pathname + url.search]), ...(url.search.length > 1 ? [url.search.slice(1)] : [])];
+  }
   const code = url.pathname.replace(/\/$/, '').split('/').pop() ?? '';
   let decoded = code;
   try {

@@ -41,6 +41,11 @@ export interface StreamContext {
   allowInsecureLoopback: boolean;
   /** Replaces the Datadog intake origin derived from the region, for a local receiver. */
   datadogIntakeUrl?: string;
+  /**
+   * What the stream delivers of an entry (its PII obfuscation, see log-streams/pii.ts), applied
+   * wherever an entry is encoded; log_id, date and type must come out unchanged.
+   */
+  prepareEntry?: (entry: AuditEntry) => AuditEntry;
 }
 
 /** Where and how a batch goes, independent of its entries. */

@@ -38,7 +38,7 @@ describe('Log streams API over HTTP', () => {
     const id: string = created.body.id;
     assert.match(id, /^lst_[0-9]{16}$/);
     assert.deepEqual(created.body, {
-      id, name: 'SIEM', type: 'splunk', status: 'active', isPriority: false, filters: [],
+      id, name: 'SIEM', type: 'splunk', status: 'active', isPriority: false,
       sink: { splunkDomain: '127.0.0.1', splunkPort: String(splunk.port), splunkSecure: true },
     });
     assert.deepEqual((await api.call('GET', '/api/v2/log-streams', { scope: 'read:log_streams' })).body, [created.body]);
@@ -95,7 +95,7 @@ describe('Log streams API over HTTP', () => {
     assert.equal((await api.call('DELETE', `/api/v2/log-streams/${id}`, { scope: 'delete:log_streams' })).status, 204);
     const gone = await api.call('GET', `/api/v2/log-streams/${id}`, { scope: 'read:log_streams' });
     assert.equal(gone.status, 404);
-    assert.equal(gone.body.errorCode, 'inexistent_log_stream');
+    assert.deepEqual(gone.body, { statusCode: 404, error: 'Not Found', message: 'The log stream does not exist.', errorCode: 'inexistent_log_stream' });
     assert.equal((await api.call('PATCH', `/api/v2/log-streams/${id}`, { scope: 'update:log_streams', body: { name: 'x' } })).status, 404);
     assert.deepEqual((await api.call('GET', '/api/v2/log-streams', { scope: 'read:log_streams' })).body, []);
     await ex.running(id, false);

@@ -6,11 +6,12 @@ import { createShutdown } from '../../shared/lifecycle/index.js';
 import { resolveSigningSecret, SCOPES, verifierFromConfig } from '../../shared/auth/index.js';
 import { buildApp } from '../../services/api/app.js';
 import { startApiRole } from '../../services/api/role.js';
+import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
 import { loadTls } from '../../services/api/server.js';
 import type { TestKafka } from './kafka.js';
 import { selfSignedCert } from './tls.js';
 
-// The clients API over HTTPS for tests that drive apptrail with Auth0's own SDK, which only speaks
+// The clients API (and, with `logStreams`, the log-streams API) over HTTPS for tests that drive apptrail with Auth0's own SDK, which only speaks
 // https: served with a self-signed certificate (./tls.ts) through the production TLS path
 // (TLS_CERT_FILE/TLS_KEY_FILE → loadTls); the SDK trusts it through trustingFetch (./tls.ts).
 
@@ -23,7 +24,11 @@ export interface HttpsApi {
 }
 
 /** The API role served over HTTPS on an ephemeral port of 127.0.0.1 (the whole production TLS path). */
-export async function startHttpsApi(t: TestContext, k: TestKafka, opts: { dataDir: string; env?: Record<string, string> }): Promise<HttpsApi> {
+export async function startHttpsApi(
+  t: TestContext,
+  k: TestKafka,
+  opts: { dataDir: string; env?: Record<string, string>; /** Also serve /api/v2/log-streams, as services/main.ts does. */ logStreams?: boolean },
+): Promise<HttpsApi> {
   const tls = await selfSignedCert();
   t.after(() => tls.remove());
   const config = loadConfig({
@@ -33,9 +38,12 @@ export async function startHttpsApi(t: TestContext, k: TestKafka, opts: { dataDi
   const shutdown = createShutdown(log, 10_000);
   t.after(() => shutdown.shutdown('test done'));
   const api = await startApiRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown });
+  const logStreams = opts.logStreams === true ? await startLogStreamsFeature({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown }) : undefined;
   const https = await loadTls(config);
   if (!https) throw new Error('loadTls returned nothing although TLS_CERT_FILE and TLS_KEY_FILE are set');
-  const app = await buildApp({ log, https, verify: await verifierFromConfig(config), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature], readiness: api.readiness });
+  const app = await buildApp({
+    log, https, verify: await verifierFromConfig(config), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature, ...(logStreams ? [logStreams.feature] : [])], readiness: { ...api.readiness, ...logStreams?.readiness },
+  });
   shutdown.add('app', () => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

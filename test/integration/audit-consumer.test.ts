@@ -62,7 +62,7 @@ describe('audit consumer', () => {
     const box = createSecretBox(Buffer.alloc(32, 2));
     const created = decideStream({ name: 'to splunk', type: 'splunk', sink: { splunkDomain: 'splunk.example.com', splunkPort: '8088', splunkToken: 'plain-hec-token-42', splunkSecure: true } } as never, { id: generateLogStreamId(), box, now: new Date() });
     const { state } = applyStream(undefined, created, new Date().toISOString());
-    const deleted = decideStreamDelete(state);
+    const deleted = decideStreamDelete(state)!;
     for (const e of [created, deleted, deleted /* stale repeat: a conflict, no entry */]) {
       await k.producer.send(k.names.logStreamEvents, toLogStreamEventRecord(e, { ...meta, method: 'POST', path: '/api/v2/log-streams' }).record);
     }

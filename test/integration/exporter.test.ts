@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parseAuditLogRecord } from '../../shared/audit/index.js';
 import { DLQ_HEADERS } from '../../shared/kafka/index.js';
-import { exporterGroupId } from '../../shared/log-streams/index.js';
+import { exporterGroupId, xxhash64Hex } from '../../shared/log-streams/index.js';
 import { eventually, readTopic, useKafka } from '../helpers/kafka.js';
 import { auditEntries, publish, startTestExporter } from '../helpers/exporter.js';
 import {
@@ -174,6 +174,35 @@ describe('exporter', () => {
     await received(http, [...first, ...whilePaused], 'http');
     assert.deepEqual(http.counts().duplicates, []);
     assert.equal(http.counts().unique, 200);
+    await ex.stop();
+  });
+
+  it("applies the stream's pii_config to what it delivers, and a changed pii_config from the next start on", async (t) => {
+    const k = await useKafka(t);
+    const http = await receiver(t, startHttpReceiver({ authorization: 'Bearer webhook-token', format: 'JSONLINES' }));
+    const ex = await startTestExporter(t, k);
+    const stream = await ex.create(httpStream(http, { pii_config: { log_fields: ['username', 'first_name'], method: 'mask' } }));
+    const first = await publish(k, auditEntries(20));
+    await received(http, first, 'http');
+    const byId = () => new Map(http.entries.map((e) => [e.log_id as string, e as { user_name: string; details: { request: { body: { name: string } } } }]));
+    for (const id of first) {
+      const e = byId().get(id)!;
+      assert.equal(e.user_name, '*****', 'user_name (username) masked');
+      assert.equal(e.details.request.body.name, '***', 'name (first_name) masked');
+    }
+    assert.ok(!JSON.stringify(http.entries).includes('Admin'), 'the caller name never reached the sink');
+
+    // Paused, so the next pipeline is the first to see the new config.
+    await ex.update(stream.id, { status: 'paused' });
+    await ex.running(stream.id, false);
+    await ex.update(stream.id, { status: 'active', pii_config: { log_fields: ['username'], method: 'hash', algorithm: 'xxhash' } });
+    const second = await publish(k, auditEntries(20));
+    await received(http, second, 'http');
+    for (const id of second) {
+      const e = byId().get(id)!;
+      assert.equal(e.user_name, xxhash64Hex('Admin'));
+      assert.equal(e.details.request.body.name, 'App', 'first_name no longer configured');
+    }
     await ex.stop();
   });
 

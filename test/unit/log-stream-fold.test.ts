@@ -4,11 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { Auth0Error } from '../../shared/errors/auth0-error.js';
 import {
-  HealthStore, LOG_STREAM_ID_PATTERN, LogStreamUpdateSchema, apply, categoryOf, decideCreate, decideDelete, decideSuspend, decideUpdate,
+  HealthStore, LOG_STREAM_ID_PATTERN, type PiiConfig, LogStreamUpdateSchema, apply, categoryOf, decideCreate, decideDelete, decideSuspend, decideUpdate,
   entryFilter, generateLogStreamId, logStreamCreateSchema, openSink, parseLogStreamEventRecord, presentLogStream, resolveStartFrom,
   toLogStreamEventRecord, type LogStreamEvent, type LogStreamState,
 } from '../../shared/log-streams/index.js';
 import type { EventMeta } from '../../shared/clients/envelope.js';
+import { encodeStructured } from '../../shared/events/envelope.js';
 
 const box = createSecretBox(randomBytes(32));
 const NOW = new Date('2026-03-01T10:00:00.000Z');
@@ -77,8 +78,50 @@ describe('log stream fold', () => {
     assert.ok(!JSON.stringify(state).includes('hec-secret-1'));
     assert.equal(openSink(state, box).splunkToken, 'hec-secret-1');
     const shown = presentLogStream(state);
-    assert.deepEqual(Object.keys(shown).sort(), ['filters', 'id', 'isPriority', 'name', 'sink', 'status', 'type']);
+    // As Auth0 answers a stream created without filters or pii_config (go-auth0 recordings): neither key.
+    assert.deepEqual(Object.keys(shown).sort(), ['id', 'isPriority', 'name', 'sink', 'status', 'type']);
     assert.equal('splunkToken' in shown.sink, false);
+    const filtered = presentLogStream(created({ filters: [{ type: 'category', name: 'management.fail' }] }));
+    assert.deepEqual(filtered.filters, [{ type: 'category', name: 'management.fail' }]);
+  });
+
+  it('stores, echoes, replaces and removes pii_config', () => {
+    const pii: PiiConfig = { log_fields: ['first_name'], method: 'mask', algorithm: 'xxhash' };
+    const state = created({ pii_config: pii });
+    assert.deepEqual(presentLogStream(state).pii_config, pii);
+    const hashed: PiiConfig = { log_fields: ['last_name'], method: 'hash', algorithm: 'xxhash' };
+    const changed = applied(state, decideUpdate(state, { pii_config: hashed }, { box, policy }));
+    assert.deepEqual(presentLogStream(changed).pii_config, hashed);
+    assert.equal(decideUpdate(changed, { pii_config: hashed }, { box, policy }), undefined, 'the same config is no change');
+    const removed = applied(changed, decideUpdate(changed, { pii_config: null }, { box, policy }), T2);
+    assert.equal('pii_config' in presentLogStream(removed), false);
+    assert.equal(decideUpdate(removed, { pii_config: null }, { box, policy }), undefined);
+    assert.equal(LogStreamUpdateSchema.safeParse({ pii_config: { log_fields: ['ssn'] } }).success, false);
+  });
+
+  it('reads a version 1 created/updated record (written before pii_config) as it was', () => {
+    const state = created();
+    const update = decideUpdate(state, { name: 'renamed' }, { box, policy })!;
+    for (const event of [decideCreate(splunkBody(), { id: state.id, box, now: NOW }), update] as LogStreamEvent[]) {
+      const v2 = toLogStreamEventRecord(event, meta).record;
+      const ce = JSON.parse(String(v2.value));
+      assert.equal(ce.schemaversion, 2);
+      const v1 = encodeStructured({ ...ce, schemaversion: 1 });
+      const read = parseLogStreamEventRecord({ key: v1.key === null ? null : Buffer.from(v1.key), value: v1.value, headers: v1.headers });
+      assert.deepEqual(read.event, event);
+    }
+  });
+
+  it("answers a missing stream with Auth0's 404, and a delete of it with no change (Auth0: 204)", () => {
+    const state = created();
+    const deleted = applied(state, decideDelete(state));
+    assert.equal(decideDelete(deleted), undefined);
+    assert.equal(decideDelete(undefined), undefined);
+    assert.throws(() => decideUpdate(deleted, { name: 'x' }, { box, policy }), (err) => {
+      assert.ok(err instanceof Auth0Error);
+      assert.deepEqual(err.toJSON(), { statusCode: 404, error: 'Not Found', message: 'The log stream does not exist.', errorCode: 'inexistent_log_stream' });
+      return true;
+    });
   });
 
   it('merges a partial sink, reseals only when a secret changed, and reports no-op patches as no change', () => {
