@@ -5,11 +5,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { ManagementClient, ManagementError, type Management } from 'auth0';
+import { ManagementClient, type Management } from 'auth0';
 import { ClientSchema, type Client } from '../../shared/clients/index.js';
 import { useKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
-import { startHttpsApi } from '../helpers/https-api.js';
+import { refusal, startHttpsApi } from '../helpers/https-api.js';
 import { trustingFetch } from '../helpers/tls.js';
 
 // ---- Compile-time: apptrail's Client against the SDK's Client ----
@@ -40,17 +40,6 @@ void onlyApptrail;
 // ---- Run time ----
 
 const PEM = '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----';
-
-/** The SDK's thrown error for a refused call. */
-async function refusal(call: Promise<unknown>): Promise<ManagementError> {
-  try {
-    await call;
-  } catch (err) {
-    assert.ok(err instanceof ManagementError, String(err));
-    return err;
-  }
-  assert.fail('expected the call to be refused');
-}
 
 describe('auth0 SDK 7.1.0 → apptrail clients over HTTPS', () => {
   it('create, get, list with paging and totals, update, rotate, delete; the SDK fields round-trip', async (t) => {

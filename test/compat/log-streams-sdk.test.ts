@@ -4,11 +4,11 @@
 // DELETE answered 204. Where apptrail differs on purpose, the assertion says so ("differs on purpose: …").
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManagementClient, ManagementError, type Management } from 'auth0';
+import { ManagementClient, type Management } from 'auth0';
 import type { LogStreamResponse, PiiConfig } from '../../shared/log-streams/index.js';
 import { useKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
-import { startHttpsApi } from '../helpers/https-api.js';
+import { refusal, startHttpsApi } from '../helpers/https-api.js';
 import { trustingFetch } from '../helpers/tls.js';
 
 // ---- Compile-time: apptrail's pii_config and stream object against the SDK's types ----
@@ -25,16 +25,6 @@ void fieldsFit;
 void sinkDiffers;
 
 // ---- Run time ----
-
-async function refusal(call: Promise<unknown>): Promise<ManagementError> {
-  try {
-    await call;
-  } catch (err) {
-    assert.ok(err instanceof ManagementError, String(err));
-    return err;
-  }
-  assert.fail('expected the call to be refused');
-}
 
 describe('auth0 SDK 7.1.0 → apptrail log streams over HTTPS', () => {
   it("create, list, get, update, delete answer as Auth0's recordings do, sink secrets aside", async (t) => {

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { ManagementError } from 'auth0';
 import type { TestContext } from 'node:test';
 import { SignJWT } from 'jose';
 import { loadConfig, type Config } from '../../shared/config/index.js';
@@ -62,4 +64,15 @@ export async function startHttpsApi(
         .setExpirationTime('1h')
         .sign(secret),
   };
+}
+
+/** The Auth0 SDK's thrown error for a refused call; fails when the call succeeds. */
+export async function refusal(call: Promise<unknown>): Promise<ManagementError> {
+  try {
+    await call;
+  } catch (err) {
+    assert.ok(err instanceof ManagementError, String(err));
+    return err;
+  }
+  assert.fail('expected the call to be refused');
 }
