@@ -19,6 +19,7 @@ import { startAuditRole } from './audit/role.js';
 import { startLogStreamsFeature } from './api/log-streams/index.js';
 import { startExporterRole } from './exporter/index.js';
 import { verifierFromConfig } from '../shared/auth/index.js';
+import { collectRuntimeMetrics, metricsRegistry } from '../shared/metrics/index.js';
 
 async function startKafka(config: Config, log: Logger, shutdown: Shutdown) {
   const { brokers, stop } = await brokersFromConfig(config, log);
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   const shutdown = createShutdown(log, config.SHUTDOWN_TIMEOUT_MS);
   shutdown.listen();
   installFaultGuard(log, () => shutdown.shutdown('uncaught exception'));
+  collectRuntimeMetrics();
   try {
     const kafka = await startKafka(config, log, shutdown);
     const ch = await startClickHouse(config, log, shutdown);
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
       https: await loadTls(config),
       verify: await verifierFromConfig(config),
       rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND,
+      metrics: metricsRegistry,
       features: [api?.feature, logStreams?.feature, audit?.feature].filter((f) => f !== undefined),
       readiness: {
         ...api?.readiness,

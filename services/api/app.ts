@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '../../shared/log/index.js';
 import type { Check } from '../../shared/health/index.js';
 import { healthRoutes } from './routes/health.js';
+import { registerMetrics } from './routes/metrics.js';
+import type { Registry } from 'prom-client';
 import { auth0ValidatorCompiler, clientErrorHandler, errorHandler, MAX_PARAM_LENGTH, notFoundHandler } from './errors.js';
 import { acceptJsonBodies, refuseBadUrlInput } from './request-input.js';
 import { BODY_LIMIT_BYTES } from '../../shared/http/json-limits.js';
@@ -19,6 +21,8 @@ export interface AppOptions {
   verify?: VerifyToken;
   /** Management API requests per second per caller; 0 or absent: no limit. */
   rateLimitPerSecond?: number;
+  /** Serves this registry at GET /metrics and times every request into it; absent: no /metrics. */
+  metrics?: Registry;
   /** Registers feature routes (clients, logs, log streams) onto the app. */
   features?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -52,6 +56,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler(notFoundHandler);
   // First, so health, docs and the not-found answer are covered too.
   refuseBadUrlInput(app);
+  // Before every route, so the timing hook covers them all.
+  if (opts.metrics) registerMetrics(app, opts.metrics);
   await app.register(healthRoutes, { readiness: opts.readiness });
   await registerDocs(app);
   if (opts.verify) authenticateManagementApi(app, opts.verify);

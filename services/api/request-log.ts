@@ -72,10 +72,14 @@ export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown
   return new LazyRequestLogger(parent, bindings) as unknown as FastifyBaseLogger;
 }
 
+/** Probes that orchestrators and Prometheus call every few seconds: at info they would drown the log. */
+const PROBE_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
 /**
- * One access-log line per request ("request completed", with the request, the status and the
- * time) instead of Fastify's two ("incoming request" and "request completed"): half the lines
- * and serialisations for the same facts. Errors keep Fastify's own line.
+ * One access-log line per request ("request completed", with the request, the routed URL pattern,
+ * the status and the time) instead of Fastify's two ("incoming request" and "request completed"):
+ * half the lines and serialisations for the same facts. Probes log at debug. Errors keep
+ * Fastify's own line.
  */
 export class OneLinePerRequest extends fastify.LogController {
   override incomingRequest(): void {}
@@ -85,6 +89,9 @@ export class OneLinePerRequest extends fastify.LogController {
       super.requestCompleted(error, request, reply);
       return;
     }
-    reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    const route = request.routeOptions.url;
+    const line = { req: request, route, res: reply, responseTime: reply.elapsedTime };
+    if (route !== undefined && PROBE_ROUTES.has(route)) reply.log.debug(line, 'request completed');
+    else reply.log.info(line, 'request completed');
   }
 }

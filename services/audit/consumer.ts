@@ -18,6 +18,7 @@ import {
 import { KeyHashPartitioner } from '../../shared/kafka/key-partitioner.js';
 import type { Logger } from '../../shared/log/index.js';
 import { insertEncoded } from './writer.js';
+import { auditEntriesWritten } from '../../shared/metrics/index.js';
 
 export const DEFAULT_AUDIT_GROUP = 'apptrail-audit';
 
@@ -270,6 +271,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
       await dropProducer(ctx.topic, ctx.partition);
       throw err;
     }
+    auditEntriesWritten.inc(entries.length);
     stage.commit(ctx.partition);
     committedThrough.set(`${ctx.topic}/${ctx.partition}`, BigInt(ctx.nextOffset));
     await snapshot(ctx.topic, ctx.partition, BigInt(ctx.nextOffset));

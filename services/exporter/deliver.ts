@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { nextDelay, type AuditEntry, type DeliveryOutcome, type RetryPolicy, type SinkClient } from '../../shared/sinks/index.js';
 import type { StreamHealthTracker } from './health-reporter.js';
 import { RetryBatchError } from '../../shared/kafka/index.js';
+import { sinkDeliveredEntries, sinkDeliveries, sinkFailures, sinkRetries } from '../../shared/metrics/index.js';
 
 export type Reject = Extract<DeliveryOutcome, { kind: 'reject' }>;
 
@@ -39,6 +40,8 @@ export interface DeliverOptions {
    * sink may see consecutive requests of one partition in either order.
    */
   inFlight?: number;
+  /** The log stream's id, the `stream` label of the sink metrics. */
+  stream?: string;
 }
 
 /** Sleeps in short steps so the consumer keeps its group membership through a long back-off. */
@@ -72,14 +75,18 @@ export async function deliverEntries<E extends AuditEntry>(entries: readonly E[]
   let suspend: SuspendReason | undefined;
   let failure: { error: unknown } | undefined;
 
+  const stream = { stream: opts.stream ?? '' };
   async function send(group: readonly E[], into: Array<{ entry: E; outcome: Reject }>): Promise<SuspendReason | undefined> {
     for (let attempt = 0; ; attempt++) {
       const outcome = await opts.client.deliver(group);
       if (outcome.kind === 'ok') {
         opts.health.succeeded(opts.partition);
+        sinkDeliveries.inc(stream);
+        sinkDeliveredEntries.inc(stream, group.length);
         return undefined;
       }
       opts.health.failed(opts.partition, problem(outcome));
+      sinkFailures.inc({ ...stream, outcome: outcome.kind });
       if (outcome.kind === 'reject') {
         if (outcome.scope === 'sink') return problem(outcome);
         if (group.length === 1) {
@@ -93,6 +100,7 @@ export async function deliverEntries<E extends AuditEntry>(entries: readonly E[]
         return { status: outcome.status ?? null, message: `no delivery for ${Math.round(opts.health.failingForMs() / 1000)} s; last: ${outcome.reason}` };
       }
       await waitWithHeartbeat(nextDelay(attempt, outcome, opts.policy.retry), opts.signal, opts.heartbeat);
+      sinkRetries.inc(stream);
     }
   }
 

@@ -92,7 +92,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline | u
     const selected = records.filter((r) => Number(r.message.timestamp) >= notBefore && wanted(r.value.type));
     if (selected.length === 0) return;
     const result = await deliverEntries(selected.map((r) => r.value), {
-      client, policy: opts.policy, health: opts.health, partition: batch.partition, signal: batch.signal, heartbeat: batch.heartbeat, inFlight: opts.concurrency,
+      client, policy: opts.policy, health: opts.health, partition: batch.partition, signal: batch.signal, heartbeat: batch.heartbeat, inFlight: opts.concurrency, stream: def.id,
     });
     if (result.kind === 'suspend') {
       // Outcomes come redacted from the sink client; this pass covers what the exporter added to them.

@@ -6,6 +6,7 @@ import { backoffDelay, sleep } from '../retry/index.js';
 import { classifyFailure, describeFailure, failureSignature, type FailureClass } from './failure.js';
 import { DEFAULT_DLQ_LIMIT, DlqLimitState, type DlqLimit } from './dlq-limit.js';
 import { processConsumerStatus, type ConsumerStatusBoard } from './consumer-status.js';
+import { deadLetters, recordsHandled } from '../metrics/index.js';
 
 export interface ConsumedRecord<T> {
   topic: string;
@@ -238,6 +239,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
         if (gone()) return 'stopped';
         try {
           await opts.deadLetter.producer.send(opts.deadLetter.topic, record);
+          deadLetters.inc({ group: opts.groupId, topic, dead_letter_topic: opts.deadLetter.topic });
           return 'done';
         } catch (err) {
           log.warn({ err, topic, partition, offset: message.offset, attempt }, 'dead-letter topic unavailable; retrying');
@@ -291,6 +293,7 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
             if (sent !== 'done') return sent;
           }
           limit.handled(key, records.length - rejected.length);
+          recordsHandled.inc({ group: opts.groupId, topic }, records.length - rejected.length);
           if (opts.commit !== 'handler') await commit(nextOffset);
           return 'done';
         } catch (err) {
