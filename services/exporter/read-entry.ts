@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuditEntrySchema } from '../../shared/audit/index.js';
+import { AUDIT_LOG_EVENT, AuditEntrySchema } from '../../shared/audit/index.js';
 import { createEventCodec, type IncomingRecord } from '../../shared/events/index.js';
 
 /**
@@ -30,11 +30,8 @@ const ExportedEntrySchema = z.unknown().transform((data, ctx): ExportedEntry => 
   return data as ExportedEntry;
 });
 
-/**
- * Same type and schema version as shared/audit/log-record.ts writes (unit/exporter-read-entry holds
- * them together).
- */
-const codec = createEventCodec({ 'audit.entry': { version: 1, data: ExportedEntrySchema } }, '/apptrail/audit');
+/** The type, schema version and source the audit service writes (shared/audit/log-record.ts). */
+const codec = createEventCodec({ [AUDIT_LOG_EVENT.type]: { version: AUDIT_LOG_EVENT.version, data: ExportedEntrySchema } }, AUDIT_LOG_EVENT.source);
 
 /** One audit.log record as a stream ships it. Throws as the codec does: poison → dead letter, newer → halt. */
 export function readExportedEntry(record: IncomingRecord): ExportedEntry {

@@ -1,19 +1,17 @@
 // apptrail as an Auth0 tenant for the compatibility tests: the clients API and the audit consumer
 // on the test broker write real entries (created, updated, refused) into chDB, and the logs API
 // that reads them is served over HTTPS, as Auth0's SDKs require, with a self-signed certificate.
-import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { migrations } from '../../shared/migrations/index.js';
+import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { loadConfig } from '../../shared/config/index.js';
 import { verifierFromConfig } from '../../shared/auth/index.js';
 import { createLogger } from '../../shared/log/index.js';
 import { buildApp } from '../../services/api/app.js';
 import { loadTls } from '../../services/api/server.js';
-import { startAuditConsumer } from '../../services/audit/consumer.js';
 import { logsRoutes } from '../../services/audit/logs-routes.js';
-import { eventually, testLog, useKafka } from '../helpers/kafka.js';
+import { eventually, useKafka } from '../helpers/kafka.js';
+import { startAuditWriter } from '../helpers/audit-system.js';
 import { newDataDir, startTestApi, type TestApi } from '../helpers/api.js';
 import { selfSignedCert, trustingFetch } from '../helpers/tls.js';
 
@@ -44,13 +42,7 @@ export function suiteContext(): { t: TestContext; cleanup: () => Promise<void> }
 export async function startLogsTenant(t: TestContext): Promise<LogsTenant> {
   const k = await useKafka(t);
   const dataDir = await newDataDir(t);
-  const ch = await createClickHouse({ database: 'apptrail', dataPath: join(dataDir, 'chdb') });
-  await migrate(ch, migrations);
-  const audit = await startAuditConsumer({ kafka: k.kafka, admin: k.admin, ch, names: k.names, producer: k.producer, log: testLog, groupId: k.unique('audit'), fetch: { maxWaitMs: 50 } });
-  t.after(async () => {
-    await audit.stop();
-    await ch.close();
-  });
+  const ch = await startAuditWriter(t, k, dataDir);
   const api = await startTestApi(t, k, { dataDir });
 
   const cert = await selfSignedCert();

@@ -4,12 +4,9 @@
 // ones whose entries have no body (delete, rotate-secret, secret reads, 401/403/415 refusals).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { createClickHouse, migrate } from '../../shared/clickhouse/index.js';
-import { migrations } from '../../shared/migrations/index.js';
 import { parseAuditLogRecord, type AuditEntry } from '../../shared/audit/index.js';
-import { startAuditConsumer } from '../../services/audit/consumer.js';
-import { eventually, readTopic, testLog, useKafka } from '../helpers/kafka.js';
+import { eventually, readTopic, useKafka } from '../helpers/kafka.js';
+import { startAuditWriter } from '../helpers/audit-system.js';
 import { newDataDir, startTestApi } from '../helpers/api.js';
 import { startLogStreamsApi } from '../helpers/log-streams-api.js';
 import { startTestExporter } from '../helpers/exporter.js';
@@ -19,14 +16,7 @@ describe('every entry type reaches every matching log stream', () => {
   it('delivers sapi (create, update, rotate, delete, log streams), mgmt_api_read and fapi (400/401/403/404/415) to the streams that want them; nothing is dead-lettered', async (t) => {
     const k = await useKafka(t);
     const dataDir = await newDataDir(t);
-    const ch = await createClickHouse({ database: 'apptrail', dataPath: join(dataDir, 'chdb') });
-    await migrate(ch, migrations);
-    const audit = await startAuditConsumer({ kafka: k.kafka, admin: k.admin, ch, names: k.names, producer: k.producer, log: testLog, groupId: k.unique('audit'), fetch: { maxWaitMs: 50 } });
-    // The consumer first: it must not be left inserting into a closed engine.
-    t.after(async () => {
-      await audit.stop();
-      await ch.close();
-    });
+    await startAuditWriter(t, k, dataDir);
     const clients = await startTestApi(t, k, { dataDir });
     const streams = await startLogStreamsApi(t, k, dataDir);
     await startTestExporter(t, k, { dataDir });

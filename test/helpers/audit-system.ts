@@ -23,21 +23,33 @@ export interface AuditSystem {
   streamId: string;
 }
 
+/**
+ * chDB under `dataDir` (migrated) and the audit consumer writing to it on its own group; stopped
+ * consumer first, so it is never left inserting into a closed engine. Returns the real engine.
+ */
+export async function startAuditWriter(
+  t: TestContext,
+  k: TestKafka,
+  dataDir: string,
+  wrapClickHouse?: (ch: Pick<ClickHouseHandle, 'client'>) => Pick<ClickHouseHandle, 'client'>,
+): Promise<ClickHouseHandle> {
+  const ch = await createClickHouse({ database: 'apptrail', dataPath: join(dataDir, 'chdb') });
+  await migrate(ch, migrations);
+  const audit = await startAuditConsumer({ kafka: k.kafka, admin: k.admin, ch: wrapClickHouse ? wrapClickHouse(ch) : ch, names: k.names, producer: k.producer, log: testLog, groupId: k.unique('audit'), fetch: { maxWaitMs: 50 } });
+  t.after(async () => {
+    await audit.stop();
+    await ch.close();
+  });
+  return ch;
+}
+
 export async function startAuditSystem(
   t: TestContext,
   opts: { wrapClickHouse?: (ch: Pick<ClickHouseHandle, 'client'>) => Pick<ClickHouseHandle, 'client'> } = {},
 ): Promise<AuditSystem> {
   const k = await useKafka(t);
   const dataDir = await newDataDir(t);
-  const ch = await createClickHouse({ database: 'apptrail', dataPath: join(dataDir, 'chdb') });
-  await migrate(ch, migrations);
-  const writeCh = opts.wrapClickHouse ? opts.wrapClickHouse(ch) : ch;
-  const audit = await startAuditConsumer({ kafka: k.kafka, admin: k.admin, ch: writeCh, names: k.names, producer: k.producer, log: testLog, groupId: k.unique('audit'), fetch: { maxWaitMs: 50 } });
-  // The consumer first: it must not be left inserting into a closed engine.
-  t.after(async () => {
-    await audit.stop();
-    await ch.close();
-  });
+  const ch = await startAuditWriter(t, k, dataDir, opts.wrapClickHouse);
   const api = await startTestApi(t, k, { dataDir });
   const exporter = await startTestExporter(t, k, { dataDir });
   const receiver = await startHttpReceiver({ authorization: 'Bearer trail', format: 'JSONLINES' });
