@@ -43,4 +43,7 @@ test('the process starts every role, reports ready on /readyz, and stops cleanly
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0, output.slice(-1000));
+  // A clean start and stop of a healthy system has nothing an operator must act on.
+  const errors = output.split('\n').filter((line) => /"level":(50|60)\b/.test(line));
+  assert.deepEqual(errors, [], 'a clean start logs no ERROR or FATAL line');
 });
