@@ -16,6 +16,7 @@ import { loadTls } from './api/server.js';
 import { startApiRole } from './api/role.js';
 import { startProjector } from './projector/index.js';
 import { startAuditRole } from './audit/role.js';
+import { logsRoutes } from './audit/logs-routes.js';
 import { startLogStreamsFeature } from './api/log-streams/index.js';
 import { startExporterRole } from './exporter/index.js';
 import { verifierFromConfig } from '../shared/auth/index.js';
@@ -60,14 +61,17 @@ async function main(): Promise<void> {
     const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown, ch }) : undefined;
     const logStreams = config.ROLES.includes('api') ? await startLogStreamsFeature({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
     if (config.ROLES.includes('exporter')) await startExporterRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown });
-    const audit = config.ROLES.includes('audit') ? await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown }) : undefined;
+    if (config.ROLES.includes('audit')) await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown });
+    // The logs API reads ClickHouse only, so the API role serves it too: one base URL for the whole
+    // Management API (an SDK takes one domain), whichever roles a process runs.
+    const logs = config.ROLES.includes('api') || config.ROLES.includes('audit') ? (app: Parameters<typeof logsRoutes>[0]) => logsRoutes(app, { ch }) : undefined;
     const app = await buildApp({
       log,
       https: await loadTls(config),
       verify: await verifierFromConfig(config),
       rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND,
       metrics: metricsRegistry,
-      features: [api?.feature, logStreams?.feature, audit?.feature].filter((f) => f !== undefined),
+      features: [api?.feature, logStreams?.feature, logs].filter((f) => f !== undefined),
       readiness: {
         ...api?.readiness,
         ...logStreams?.readiness,
