@@ -73,7 +73,7 @@ export async function startApiRole(
     readiness: { clients_projection: () => projection.catchUp(1500) },
     feature: async (app) => {
       recordAuditRequests(app, { producer: auditRequests, topic: names.auditRequests });
-      await clientRoutes(app, { commands, projection, box, tenant });
+      await clientRoutes(app, { commands, projection, box, tenant, ...(deps.ch ? { history: deps.ch } : {}) });
     },
   };
 }
