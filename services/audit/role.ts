@@ -8,6 +8,7 @@ import { createEventProducer, roleGroupId, type TopicNames } from '../../shared/
 import { applyRetention } from '../../shared/audit/index.js';
 import { startAuditConsumer } from './consumer.js';
 import { logsRoutes } from './logs-routes.js';
+import { logsStreamOptions } from './logs-stream.js';
 
 export interface AuditRoleDeps {
   config: Config;
@@ -36,5 +37,5 @@ export async function startAuditRole(deps: AuditRoleDeps): Promise<{ feature: (a
     fetch: { maxWaitMs: config.AUDIT_BATCH_MAX_MS, minBytes: config.AUDIT_BATCH_MIN_BYTES },
   });
   shutdown.add('audit consumer', () => consumer.stop());
-  return { feature: (app) => logsRoutes(app, { ch }) };
+  return { feature: (app) => logsRoutes(app, { ch, log: deps.log, stream: logsStreamOptions(config) }) };
 }
