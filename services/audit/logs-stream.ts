@@ -138,33 +138,40 @@ export async function logsStreamRoutes(app: FastifyInstance, deps: { ch: Pick<Cl
         open.delete(stream);
         release();
       });
-      await stream.comment('connected');
+      try {
+        await stream.comment('connected');
 
-      const seen = new LRUCache<string, true>({ max: SEEN_IDS });
-      let failures = 0;
-      while (!stream.isClosed) {
-        const built = page(cursor);
-        let found: Row[];
-        try {
-          found = await rows(ch, built.query, built.params);
-          failures = 0;
-        } catch (err) {
-          // The stream outlives a ClickHouse (or audit writer) outage: it waits and resumes at its cursor.
-          failures++;
-          if (failures === 1) log.warn({ err }, 'live tail: ClickHouse query failed; retrying');
-          await stream.comment('audit log unavailable; retrying');
-          await sleep(Math.min(5_000, options.pollMs * 2 ** Math.min(failures, 6)), stream.closed);
-          continue;
+        const seen = new LRUCache<string, true>({ max: SEEN_IDS });
+        let failures = 0;
+        while (!stream.isClosed) {
+          const built = page(cursor);
+          let found: Row[];
+          try {
+            found = await rows(ch, built.query, built.params);
+            failures = 0;
+          } catch (err) {
+            // The stream outlives a ClickHouse (or audit writer) outage: it waits and resumes at its cursor.
+            failures++;
+            if (failures === 1) log.warn({ err }, 'live tail: ClickHouse query failed; retrying');
+            await stream.comment('audit log unavailable; retrying');
+            await sleep(Math.min(5_000, options.pollMs * 2 ** Math.min(failures, 6)), stream.closed);
+            continue;
+          }
+          for (const row of found) {
+            const logId = String(row.log_id);
+            cursor = { insertedAt: String(row.tail_inserted_at), logId };
+            if (seen.has(logId)) continue;
+            seen.set(logId, true);
+            await stream.send({ id: logId, data: JSON.stringify(fromAuditRow(row, built.fields)) });
+            if (stream.isClosed) break;
+          }
+          if (found.length < PAGE) await sleep(options.pollMs, stream.closed);
         }
-        for (const row of found) {
-          const logId = String(row.log_id);
-          cursor = { insertedAt: String(row.tail_inserted_at), logId };
-          if (seen.has(logId)) continue;
-          seen.set(logId, true);
-          await stream.send({ id: logId, data: JSON.stringify(fromAuditRow(row, built.fields)) });
-          if (stream.isClosed) break;
-        }
-        if (found.length < PAGE) await sleep(options.pollMs, stream.closed);
+      } catch (err) {
+        // A row the presentation cannot take is a bug, not a reason to leave the socket open.
+        log.error({ err }, 'live tail failed');
+      } finally {
+        stream.close();
       }
       return reply;
     },

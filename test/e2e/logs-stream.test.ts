@@ -24,6 +24,8 @@ interface TailSystem {
   startWriter(): Promise<void>;
   /** Stops every running audit writer. */
   stopWriters(): Promise<void>;
+  /** While true, every query of the logs API to ClickHouse fails (the writer's inserts still work). */
+  readsDown: { on: boolean };
 }
 
 async function startTailSystem(t: TestContext): Promise<TailSystem> {
@@ -49,10 +51,22 @@ async function startTailSystem(t: TestContext): Promise<TailSystem> {
     await stopWriters();
     await ch.close();
   });
-  const api = await startTestApi(t, k, { dataDir, features: [(a) => logsRoutes(a, { ch, log: testLog, stream: OPTIONS })] });
+  const readsDown = { on: false };
+  const reads = {
+    client: new Proxy(ch.client, {
+      get(target, prop) {
+        if (prop === 'query') {
+          return (params: Parameters<typeof target.query>[0]) => (readsDown.on ? Promise.reject(new Error('ClickHouse is down (simulated)')) : target.query(params));
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }),
+  };
+  const api = await startTestApi(t, k, { dataDir, features: [(a) => logsRoutes(a, { ch: reads, log: testLog, stream: OPTIONS })] });
   await api.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = api.app.server.address() as AddressInfo;
-  return { k, api, ch, origin: `http://127.0.0.1:${port}`, startWriter, stopWriters };
+  return { k, api, ch, origin: `http://127.0.0.1:${port}`, startWriter, stopWriters, readsDown };
 }
 
 interface Tail {
@@ -224,5 +238,24 @@ describe('live tail (GET /api/v2/logs/stream)', () => {
     const logged = (await s.api.call('GET', '/api/v2/logs?q=type:sapi&per_page=100', { scope: 'read:logs' })).body.map((e: { log_id: string }) => e.log_id);
     assert.deepEqual([...stream.ids].sort(), [...logged].sort());
     assert.ok(!stream.conn.errorBody);
+  });
+
+  it('answers 503 + Retry-After when ClickHouse fails at open, and an open stream rides out the outage', async (t) => {
+    const s = await startTailSystem(t);
+    const stream = await tail(t, s);
+    s.readsDown.on = true;
+    const refused = await tail(t, s, { token: await s.api.token('read:logs', { azp: 'late-app' }) });
+    assert.equal(refused.conn.status, 503);
+    assert.ok(refused.conn.retryAfterSeconds! > 0);
+    assert.equal((refused.conn.errorBody as { errorCode: string }).errorCode, 'temporarily_unavailable');
+    await createClient(s, 'during the outage');
+    await eventually(() => (stream.comments.includes('audit log unavailable; retrying') ? true : undefined), 5_000, 'the outage comment');
+    assert.equal(stream.ids.length, 0);
+    s.readsDown.on = false;
+    await stream.count(1, 20_000);
+    await createClient(s, 'after the outage');
+    await stream.count(2, 20_000);
+    await quiet();
+    assert.equal(stream.ids.length, 2);
   });
 });
