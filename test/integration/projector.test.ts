@@ -463,7 +463,7 @@ describe('projector: clients.events → clients table', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stderr, '');
     assert.equal(ok.stdout.trim().split('\n').length, 1, ok.stdout);
-    assert.match(ok.stdout, new RegExp(`^replay: rebuilt replay_cli\\.clients \\(embedded\\) from ${k.names.clientEvents.replaceAll('.', '\\.')} \\(3 partitions\\): ${s.records} records, ${s.applied} applied, ${s.conflicts} conflicts, 0 unreadable; ${s.ids.length} clients \\(1 deleted\\)`));
+    assert.match(ok.stdout, new RegExp(`^replay: rebuilt replay_cli\\.clients \\(embedded\\) from ${k.names.clientEvents.replaceAll('.', '\\.')} \\(3 partitions\\): ${s.records} records, ${s.applied} applied, ${s.conflicts} conflicts, 0 unreadable; ${s.ids.length} clients \\(1 deleted\\), ${s.applied} versions in client_versions, in `));
     assert.ok(await h.ping(), 'the other process never touched our folder');
   });
 });
