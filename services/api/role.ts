@@ -22,7 +22,10 @@ export interface ApiRoleDeps {
   names: TopicNames;
   log: Logger;
   shutdown: Shutdown;
-  /** Where the audit service keeps fold snapshots: the projection starts from one when it can. */
+  /**
+   * Where the audit service keeps fold snapshots (the projection starts from one when it can) and
+   * the projector keeps client_versions (history reads); without it those answer 503.
+   */
   ch?: Pick<ClickHouseHandle, 'client'>;
 }
 
