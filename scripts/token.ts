@@ -4,9 +4,9 @@
  * Signed HS256 with the same secret `npm start` uses (AUTH_SIGNING_SECRET or DATA_DIR's key).
  */
 import { parseArgs } from 'node:util';
-import { SignJWT } from 'jose';
 import { loadConfig } from '../shared/config/index.js';
-import { resolveSigningSecret, SCOPES } from '../shared/auth/index.js';
+import { SCOPES } from '../shared/auth/index.js';
+import { makeDevToken } from './dev-token.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,17 +18,10 @@ const { values } = parseArgs({
   },
 });
 
-const config = loadConfig();
-if (config.AUTH_JWKS_URL) {
-  console.error('AUTH_JWKS_URL is set: the API only accepts RS256 tokens from your identity provider; get a token there.');
+try {
+  const token = await makeDevToken(loadConfig(), { scope: values.scope, sub: values.sub, clientId: values['client-id'], name: values.name, expiresIn: values['expires-in'] });
+  process.stdout.write(`${token}\n`);
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
   process.exit(2);
 }
-const token = await new SignJWT({ scope: values.scope, azp: values['client-id'], name: values.name, gty: 'client-credentials' })
-  .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-  .setSubject(values.sub!)
-  .setAudience(config.AUTH_AUDIENCE)
-  .setIssuedAt()
-  .setExpirationTime(values['expires-in']!)
-  .setJti(crypto.randomUUID())
-  .sign(await resolveSigningSecret(config));
-process.stdout.write(`${token}\n`);

@@ -17,6 +17,7 @@ import { startApiRole } from './api/role.js';
 import { startProjector } from './projector/index.js';
 import { startAuditRole } from './audit/role.js';
 import { logsRoutes } from './audit/logs-routes.js';
+import { logsStreamOptions } from './audit/logs-stream.js';
 import { startLogStreamsFeature } from './api/log-streams/index.js';
 import { startExporterRole } from './exporter/index.js';
 import { verifierFromConfig } from '../shared/auth/index.js';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     if (config.ROLES.includes('audit')) await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown });
     // The logs API reads ClickHouse only, so the API role serves it too: one base URL for the whole
     // Management API (an SDK takes one domain), whichever roles a process runs.
-    const logs = config.ROLES.includes('api') || config.ROLES.includes('audit') ? (app: Parameters<typeof logsRoutes>[0]) => logsRoutes(app, { ch }) : undefined;
+    const logs = config.ROLES.includes('api') || config.ROLES.includes('audit') ? (app: Parameters<typeof logsRoutes>[0]) => logsRoutes(app, { ch, log, stream: logsStreamOptions(config) }) : undefined;
     const app = await buildApp({
       log,
       https: await loadTls(config),

@@ -22,7 +22,10 @@ export interface ApiRoleDeps {
   names: TopicNames;
   log: Logger;
   shutdown: Shutdown;
-  /** Where the audit service keeps fold snapshots: the projection starts from one when it can. */
+  /**
+   * Where the audit service keeps fold snapshots (the projection starts from one when it can) and
+   * the projector keeps client_versions (history reads); without it those answer 503.
+   */
   ch?: Pick<ClickHouseHandle, 'client'>;
 }
 
@@ -73,7 +76,7 @@ export async function startApiRole(
     readiness: { clients_projection: () => projection.catchUp(1500) },
     feature: async (app) => {
       recordAuditRequests(app, { producer: auditRequests, topic: names.auditRequests });
-      await clientRoutes(app, { commands, projection, box, tenant });
+      await clientRoutes(app, { commands, projection, box, tenant, ...(deps.ch ? { history: deps.ch } : {}) });
     },
   };
 }

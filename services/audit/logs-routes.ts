@@ -8,6 +8,8 @@ import { buildLogGet, buildLogsCount, buildLogsExportPage, buildLogsSelect, from
 import { principalOf, requireAnyScope } from '../../shared/auth/index.js';
 import { notFound } from '../../shared/errors/auth0-error.js';
 import { boolParam, csvParam } from '../../shared/http/query-params.js';
+import type { Logger } from '../../shared/log/index.js';
+import { logsStreamRoutes, type LogsStreamOptions } from './logs-stream.js';
 
 const READ_LOGS = ['read:logs', 'read:logs_users'];
 const EXPORT_PAGE = 5_000;
@@ -65,9 +67,10 @@ async function* exportEntries(ch: Pick<ClickHouseHandle, 'client'>, q: z.infer<t
   }
 }
 
-export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHouseHandle, 'client'> }): Promise<void> {
+export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHouseHandle, 'client'>; log?: Logger; stream?: LogsStreamOptions }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { ch } = deps;
+  await logsStreamRoutes(app, { ch, ...(deps.log ? { log: deps.log } : {}), ...(deps.stream ? { options: deps.stream } : {}) });
   const tags = ['logs'];
 
   r.get('/api/v2/logs', { schema: { tags, summary: 'Search log events', querystring: LogsQuerySchema } }, async (req, reply) => {

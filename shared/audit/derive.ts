@@ -26,7 +26,8 @@ function redactedClient(state: ClientState): Record<string, unknown> {
   return client;
 }
 
-type Change = { field: string; before?: unknown; after?: unknown };
+/** A changed field with its before/after values, secrets as "REDACTED". */
+export type Change = { field: string; before?: unknown; after?: unknown };
 
 /** A diff's change as the entry names it (`field` for `path`), keys in the same order. */
 function asChange(c: FieldChange): Change {
@@ -37,10 +38,11 @@ function asChange(c: FieldChange): Change {
 }
 
 /**
- * Field changes with before/after. An update names its changed fields, so only those are compared
- * (the hot path: most events are updates); other events diff the whole states.
+ * Field changes with before/after, secrets redacted: what an audit entry and a client version
+ * show. An update names its changed fields, so only those are compared (the hot path: most events
+ * are updates); other events diff the whole states.
  */
-function changesOf(rec: ClientEventRecord, applied: Applied): Change[] {
+export function clientEventChanges(rec: ClientEventRecord, applied: Applied): Change[] {
   const { event } = rec;
   if (event.type !== 'client.updated' || !applied.before || !applied.after) {
     return diffClientStates(applied.before, applied.after).map(asChange);
@@ -66,7 +68,7 @@ export function entryFromClientEvent(rec: ClientEventRecord, applied: Applied): 
   if (applied.verdict !== 'applied') return undefined;
   const { event, meta } = rec;
   const target = applied.after ?? applied.before;
-  const changes = changesOf(rec, applied);
+  const changes = clientEventChanges(rec, applied);
   const secretsChanged = changes.filter((c) => c.field === 'client_secret' || c.field === 'encryption_key').map((c) => c.field);
   // The answer the caller got, as Auth0 logs it: the client with its secrets redacted.
   const responseBody = event.type === 'client.deleted' || !applied.after ? undefined : redactedClient(applied.after);

@@ -48,6 +48,10 @@ export const ConfigSchema = z.object({
 
   AUDIT_BATCH_MIN_BYTES: z.coerce.number().int().min(1).default(65536).describe('Audit batches flush once this many bytes of records wait (size trigger)'),
   AUDIT_BATCH_MAX_MS: z.coerce.number().int().min(1).default(200).describe('…or once the oldest waited this long (age trigger)'),
+  LOGS_STREAM_MAX_PER_CALLER: z.coerce.number().int().min(1).default(5).describe('Live tails (GET /api/v2/logs/stream) one caller (token azp, else sub) may hold open per instance; one more gets 429'),
+  LOGS_STREAM_POLL_MS: z.coerce.number().int().min(10).default(100).describe('How often a live tail asks ClickHouse for new entries'),
+  LOGS_STREAM_SETTLE_MS: z.coerce.number().int().min(0).default(200).describe('A live tail sends an entry once it was inserted this long ago, so an insert that began earlier but became visible later is never skipped'),
+  LOGS_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15000).describe('Interval of the comment lines that keep an idle live tail open through proxies'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30).describe('Audit rows older than this are dropped by TTL'),
 
   EXPORTER_SUSPEND_AFTER_MS: z.coerce.number().int().min(1).default(3_600_000).describe('A log stream whose sink keeps failing this long without a single delivery is suspended (PATCH status active resumes it from its own position)'),
