@@ -8,3 +8,7 @@ export {
   DEFAULT_PER_PAGE, DEFAULT_TAKE, MAX_PER_PAGE, MAX_SEARCH_RESULTS, MAX_TAKE, buildLogGet, buildLogsCount, buildLogsSelect,
   buildLogsExportPage, isCheckpointMode, type BuiltQuery, type LogsSelectOptions,
 } from './select.js';
+export {
+  AUTO_MAX_BUCKETS, HISTOGRAM_INTERVALS, MAX_BUCKETS, buildLogsHistogram, buildLogsSpan, checkInterval, chooseInterval, toHistogramBuckets,
+  type HistogramBucket, type HistogramInterval,
+} from './histogram.js';
