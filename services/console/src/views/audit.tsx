@@ -124,28 +124,28 @@ export function AuditExplorer(props: { initial: URLSearchParams }) {
           <button type="button" class="secondary" onClick={clear}>Clear</button>
         </div>
         <div class="filters">
-          <label>
-            Type
-            <select name="type" value={form.type} onChange={(e) => set('type', e.currentTarget.value)}>
+          <div class="field">
+            <label for="f-type">Type</label>
+            <select id="f-type" name="type" value={form.type} onChange={(e) => set('type', e.currentTarget.value)}>
               {TYPES.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
             </select>
-          </label>
-          <label>
-            Actor
-            <input name="actor" value={form.actor} onInput={(e) => set('actor', e.currentTarget.value)} placeholder="client id or name, user id" />
-          </label>
-          <label>
-            Target client
-            <input name="target" value={form.target} onInput={(e) => set('target', e.currentTarget.value)} placeholder="client id or name" />
-          </label>
-          <label>
-            From
-            <input name="from" type="datetime-local" step={1} value={form.fromLocal} onInput={(e) => set('fromLocal', e.currentTarget.value)} />
-          </label>
-          <label>
-            To
-            <input name="to" type="datetime-local" step={1} value={form.toLocal} onInput={(e) => set('toLocal', e.currentTarget.value)} />
-          </label>
+          </div>
+          <div class="field">
+            <label for="f-actor">Actor</label>
+            <input id="f-actor" name="actor" value={form.actor} onInput={(e) => set('actor', e.currentTarget.value)} placeholder="client id or name, user id" />
+          </div>
+          <div class="field">
+            <label for="f-target">Target client</label>
+            <input id="f-target" name="target" value={form.target} onInput={(e) => set('target', e.currentTarget.value)} placeholder="client id or name" />
+          </div>
+          <div class="field">
+            <label for="f-from">From (your time zone)</label>
+            <input id="f-from" name="from" type="datetime-local" step={1} value={form.fromLocal} onInput={(e) => set('fromLocal', e.currentTarget.value)} />
+          </div>
+          <div class="field">
+            <label for="f-to">To (your time zone)</label>
+            <input id="f-to" name="to" type="datetime-local" step={1} value={form.toLocal} onInput={(e) => set('toLocal', e.currentTarget.value)} />
+          </div>
         </div>
         <details id="q-help" class="help">
           <summary>Query syntax and examples</summary>
@@ -180,13 +180,11 @@ export function AuditExplorer(props: { initial: URLSearchParams }) {
         <p aria-live="polite" aria-atomic="true" class="count" id="result-count">
           {loading ? 'Searching…' : result ? summary(result) : ''}
         </p>
-        <label class="inline">
-          Order
-          <select value={sort} onChange={(e) => { setPage(0); setSort(e.currentTarget.value as typeof sort); }}>
+        <label class="inline" for="sort">Order</label>
+          <select id="sort" value={sort} onChange={(e) => { setPage(0); setSort(e.currentTarget.value as typeof sort); }}>
             <option value="date:-1">Newest first</option>
             <option value="date:1">Oldest first</option>
           </select>
-        </label>
         <Export q={query} />
       </div>
 

@@ -46,24 +46,24 @@ export function ClientList() {
     <section aria-labelledby="clients-title">
       <h1 id="clients-title" tabIndex={-1}>Clients</h1>
       <form class="filters" role="search" aria-label="Filter clients" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Name or client id
-          <input type="search" name="client-search" value={name} onInput={(e) => setName(e.currentTarget.value)} aria-describedby="client-search-hint" />
-        </label>
-        <label>
-          Application type
-          <select value={appType} onChange={(e) => { setPage(0); setAppType(e.currentTarget.value); }}>
+        <div class="field">
+          <label for="c-name">Name or client id</label>
+          <input id="c-name" type="search" name="client-search" value={name} onInput={(e) => setName(e.currentTarget.value)} aria-describedby="client-search-hint" />
+        </div>
+        <div class="field">
+          <label for="c-type">Application type</label>
+          <select id="c-type" value={appType} onChange={(e) => { setPage(0); setAppType(e.currentTarget.value); }}>
             {APP_TYPES.map((t) => <option key={t} value={t}>{t || 'Any'}</option>)}
           </select>
-        </label>
-        <label>
-          First party
-          <select value={firstParty} onChange={(e) => { setPage(0); setFirstParty(e.currentTarget.value); }}>
+        </div>
+        <div class="field">
+          <label for="c-party">First party</label>
+          <select id="c-party" value={firstParty} onChange={(e) => { setPage(0); setFirstParty(e.currentTarget.value); }}>
             <option value="">Any</option>
             <option value="true">First party</option>
             <option value="false">Third party</option>
           </select>
-        </label>
+        </div>
         <span id="client-search-hint" class="hint">The name filter applies to the page shown; type and party are searched by the API.</span>
       </form>
       <ErrorBox error={error} />
