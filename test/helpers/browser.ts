@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,9 @@ export interface TestBrowser {
 
 /** Headless chromium with a fresh profile (removed afterwards), a laptop-sized window, downloads on. */
 export async function startBrowser(t: TestContext, opts: { prefix: string }): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (.ci/run does), or set CHROMIUM_PATH`);
+  }
   const profile = await mkdtemp(join(tmpdir(), 'apptrail-chromium-'));
   await mkdir(SCREENSHOTS, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {

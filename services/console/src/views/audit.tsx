@@ -243,7 +243,7 @@ function EntryRows(props: { entry: LogEntry; open: boolean; toggle: () => void }
           {e.target_client_id ? <a {...linkProps(`/clients/${encodeURIComponent(e.target_client_id)}`)}>{e.target_client_name || e.target_client_id}</a> : '—'}
         </td>
         <td>
-          <button type="button" class="small" aria-expanded={props.open} aria-controls={detailId} onClick={props.toggle}>
+          <button type="button" class="compact" aria-expanded={props.open} aria-controls={detailId} onClick={props.toggle}>
             {props.open ? 'Hide' : 'Details'}<span class="sr-only"> of the entry {e.log_id}</span>
           </button>
         </td>

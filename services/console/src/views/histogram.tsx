@@ -11,6 +11,8 @@ export interface HistogramAnswer {
 const ORDER = ['sapi', 'fapi', 'mgmt_api_read'];
 const WIDTH = 900;
 const HEIGHT = 120;
+/** A few buckets still draw as bars, not as one slab across the width. */
+const MIN_SLOTS = 24;
 
 function typesIn(answer: HistogramAnswer): string[] {
   const seen = new Set<string>();
@@ -25,7 +27,8 @@ export function Histogram(props: { answer: HistogramAnswer | undefined }) {
   const types = typesIn(a);
   const first = Date.parse(a.buckets[0]!.date);
   const last = Date.parse(a.buckets.at(-1)!.date);
-  const slots = Math.max(1, Math.round((last - first) / a.interval_ms) + 1);
+  const used = Math.round((last - first) / a.interval_ms) + 1;
+  const slots = Math.max(MIN_SLOTS, used);
   const slot = WIDTH / slots;
   const max = Math.max(...a.buckets.map((b) => b.total));
   const label = `${a.total} entries per ${a.interval} from ${formatDate(a.buckets[0]!.date)} to ${formatDate(a.buckets.at(-1)!.date)}, busiest ${a.interval}: ${max}`;
@@ -56,6 +59,10 @@ export function Histogram(props: { answer: HistogramAnswer | undefined }) {
           });
         })}
       </svg>
+      <p class="axis" aria-hidden="true">
+        <span>{formatDate(a.buckets[0]!.date)}</span>
+        <span>{formatDate(new Date(first + slots * a.interval_ms).toISOString())}</span>
+      </p>
       <details class="histogram-table">
         <summary>Show as a table</summary>
         <table>
