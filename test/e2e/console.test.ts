@@ -27,6 +27,12 @@ async function assertTokenNotLeaked(page: Page, token: string): Promise<void> {
   assert.ok(!page.url().includes(token.split('.')[1]!), `no token in the URL (${page.url()})`);
 }
 
+/** Usable on a 1366x768 laptop: nothing makes the page scroll sideways. */
+async function assertFitsWidth(page: Page, what: string): Promise<void> {
+  const [scroll, inner] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, window.innerWidth]');
+  assert.ok(scroll <= inner, `${what}: the page is ${scroll} px wide in a ${inner} px window`);
+}
+
 test('the console: sign-in, audit explorer, clients, log streams, keyboard only, 401', { timeout: 240_000 }, async (t) => {
   await buildConsole();
   const dataDir = await newDataDir(t);
@@ -115,6 +121,7 @@ test('the console: sign-in, audit explorer, clients, log streams, keyboard only,
     await description.waitFor();
     assert.match(await description.textContent() ?? '', /before the change.*after the change/);
     await page.getByLabel('Request', { exact: true }).filter({ hasText: '"after the change"' }).waitFor();
+    await assertFitsWidth(page, 'an open entry');
     await screenshot('02-explorer-diff');
   });
 
@@ -217,6 +224,7 @@ test('the console: sign-in, audit explorer, clients, log streams, keyboard only,
     assert.match((await focused()).text, /^Details/);
     await press('Enter');
     await page.getByRole('table', { name: 'Field changes, before and after' }).getByText('Console Alpha', { exact: false }).first().waitFor();
+    await assertFitsWidth(page, 'an open create entry');
     await screenshot('05-keyboard-entry');
     await assertTokenNotLeaked(page, token);
   });

@@ -276,6 +276,7 @@ function EntryDetail(props: { entry: LogEntry }) {
       ) : (
         <table class="diff">
           <caption class="sr-only">Field changes, before and after</caption>
+          <colgroup><col class="field" /><col /><col /></colgroup>
           <thead>
             <tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr>
           </thead>
