@@ -14,6 +14,7 @@ import { migrations } from '../shared/migrations/index.js';
 import { buildApp } from './api/app.js';
 import { loadTls } from './api/server.js';
 import { startApiRole } from './api/role.js';
+import { consoleFeature } from './api/console.js';
 import { startProjector } from './projector/index.js';
 import { startAuditRole } from './audit/role.js';
 import { logsRoutes } from './audit/logs-routes.js';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
       verify: await verifierFromConfig(config),
       rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND,
       metrics: metricsRegistry,
-      features: [api?.feature, logStreams?.feature, logs].filter((f) => f !== undefined),
+      features: [api?.feature, logStreams?.feature, logs, api && consoleFeature(log)].filter((f) => f !== undefined),
       readiness: {
         ...api?.readiness,
         ...logStreams?.readiness,

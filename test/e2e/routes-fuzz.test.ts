@@ -21,6 +21,8 @@ import { buildApp } from '../../services/api/app.js';
 import { startApiRole } from '../../services/api/role.js';
 import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
 import { logsRoutes } from '../../services/audit/logs-routes.js';
+import { consoleRoutes } from '../../services/api/console.js';
+import { buildConsole } from '../../scripts/console-build.js';
 import { testLog, useKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
 import { arbBrokenJson, arbBrokenText } from '../helpers/arbitraries.js';
@@ -43,6 +45,7 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['GET', '/api/v2/clients/:id/versions'],
   ['GET', '/api/v2/logs'],
   ['GET', '/api/v2/logs/export'],
+  ['GET', '/api/v2/logs/histogram'],
   ['GET', '/api/v2/logs/:id'],
   ['POST', '/api/v2/log-streams'],
   ['GET', '/api/v2/log-streams'],
@@ -50,11 +53,16 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['PATCH', '/api/v2/log-streams/:id'],
   ['DELETE', '/api/v2/log-streams/:id'],
   ['GET', '/api/v2/log-streams/:id/health'],
+  ['GET', '/'],
+  ['GET', '/console'],
+  ['GET', '/console/'],
+  ['GET', '/console/:id'],
+  ['GET', '/console/assets/:id'],
 ];
 
 // GET /api/v2/logs/stream is left out: an accepted request is a stream that never ends
 // (test/e2e/logs-stream.test.ts covers its refusals).
-const QUERY_KEYS = ['as_of', 'fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'take', 'app_type', 'is_global', 'is_first_party', 'q', 'search', 'sort', 'format', 'x'];
+const QUERY_KEYS = ['as_of', 'fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'take', 'app_type', 'is_global', 'is_first_party', 'q', 'search', 'sort', 'format', 'interval', 'x'];
 
 /** Any text, sometimes with a lone surrogate or NUL spliced in. */
 const text = arbBrokenText(12);
@@ -155,6 +163,8 @@ const authArb = fc.constantFrom<Auth>('valid', 'valid', 'none', 'garbage', 'sche
 const AUTH0_KEYS = new Set(['statusCode', 'error', 'message', 'errorCode', 'attributes']);
 
 async function startFullApi(t: TestContext) {
+  // The console is served as `npm start` serves it: built.
+  await buildConsole();
   const k = await useKafka(t);
   const dataDir = await newDataDir(t);
   const config = loadConfig({ DATA_DIR: dataDir, KAFKA_TOPIC_PREFIX: k.prefix, KAFKA_PARTITIONS: '3', LOG_STREAMS_ALLOW_INSECURE_LOOPBACK: 'true' });
@@ -169,7 +179,7 @@ async function startFullApi(t: TestContext) {
   const app = await buildApp({
     log: testLog,
     verify: await verifierFromConfig(config),
-    features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch })],
+    features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch }), (a) => consoleRoutes(a)],
     readiness: { ...api.readiness, ...streams.readiness },
   });
   shutdown.add('app', () => app.close());

@@ -9,3 +9,7 @@ export {
   buildLogsExportPage, buildLogsTailPage, buildTailCursorOf, isCheckpointMode, TAIL_START_QUERY, type BuiltQuery, type LogsSelectOptions,
   type TailCursor,
 } from './select.js';
+export {
+  AUTO_MAX_BUCKETS, HISTOGRAM_INTERVALS, MAX_BUCKETS, buildLogsHistogram, buildLogsSpan, checkInterval, chooseInterval, toHistogramBuckets,
+  type HistogramBucket, type HistogramInterval,
+} from './histogram.js';
