@@ -1,4 +1,4 @@
-import { randomBytes, webcrypto } from 'node:crypto';
+import { createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -29,9 +29,8 @@ function toPem(der: ArrayBuffer, label: string): string {
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
-/** A new RSA key and a self-signed X.509 certificate for it, subject CN=<commonName>. */
-export async function createTenantSigningMaterial(commonName: string, now = new Date()): Promise<TenantSigningMaterial> {
-  const keys = (await webcrypto.subtle.generateKey(RS256, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+/** A self-signed X.509 certificate (PEM) for an RSA key pair, subject CN=<commonName>. */
+export async function selfSignedCertificate(keys: webcrypto.CryptoKeyPair, commonName: string, now = new Date()): Promise<string> {
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + VALIDITY_YEARS);
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
@@ -51,10 +50,25 @@ export async function createTenantSigningMaterial(commonName: string, now = new 
     },
     webcrypto,
   );
+  return cert.toString('pem') + '\n';
+}
+
+/** A new RSA key and a self-signed X.509 certificate for it, subject CN=<commonName>. */
+export async function createTenantSigningMaterial(commonName: string, now = new Date()): Promise<TenantSigningMaterial> {
+  const keys = (await webcrypto.subtle.generateKey(RS256, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   return {
     privateKeyPem: toPem(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY'),
-    certificatePem: cert.toString('pem') + '\n',
+    certificatePem: await selfSignedCertificate(keys, commonName, now),
   };
+}
+
+/** The material for a given RSA private key (PKCS#8 PEM): the key and a new self-signed certificate for it. */
+export async function signingMaterialFromPrivateKey(privateKeyPem: string, commonName: string, now = new Date()): Promise<TenantSigningMaterial> {
+  const der = (pem: string) => Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', der(privateKeyPem), RS256, true, ['sign']);
+  const publicDer = createPublicKey(privateKeyPem).export({ format: 'der', type: 'spki' });
+  const publicKey = await webcrypto.subtle.importKey('spki', publicDer, RS256, true, ['verify']);
+  return { privateKeyPem, certificatePem: await selfSignedCertificate({ privateKey, publicKey }, commonName, now) };
 }
 
 /** Auth0's `signing_keys` entry of a certificate: PEM, the PKCS#7 (.p7b) bundle holding it, `/CN=…` subject. */
