@@ -12,6 +12,7 @@ import { buildApp } from '../../services/api/app.js';
 import { startApiRole } from '../../services/api/role.js';
 import type { ClientProjection } from '../../services/api/clients/projection.js';
 import type { TestKafka } from './kafka.js';
+import type { TenantDirectory } from '../../shared/tenant/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on arbitrary JSON answers
 type Json = any;
@@ -20,6 +21,8 @@ export interface TestApi {
   app: FastifyInstance;
   config: Config;
   projection: ClientProjection;
+  /** The tenant's AuthorizationDirectory (shared/oauth/ports.ts). */
+  directory: TenantDirectory;
   /** Every log line this instance wrote, as JSON text. */
   logs: string[];
   token(scope?: string, claims?: Record<string, unknown>): Promise<string>;
@@ -57,6 +60,7 @@ export async function startTestApi(t: TestContext, k: TestKafka, opts: { dataDir
     app,
     config,
     projection: api.projection,
+    directory: api.directory,
     logs,
     token,
     async call(method, url, { scope, token: given, body } = {}) {
