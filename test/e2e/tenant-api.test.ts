@@ -3,8 +3,10 @@
 // AuthorizationDirectory the token endpoint reads; no private key in clear on tenant.events.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey } from 'node:crypto';
-import { SignJWT, createLocalJWKSet, jwtVerify } from 'jose';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SignJWT, createLocalJWKSet, importJWK, jwtVerify } from 'jose';
 import { startTestApi, newDataDir } from '../helpers/api.js';
 import { readTopic, useKafka } from '../helpers/kafka.js';
 import { startApiRole } from '../../services/api/role.js';
@@ -157,6 +159,19 @@ describe('tenant authorization state over HTTP', () => {
     for (let i = 0; i + 40 <= body.length; i += 200) assert.ok(!raw.includes(body.slice(i, i + 40)), 'no piece of the private key in clear');
     assert.match(raw, /private_key_sealed":"v1\./);
     assert.ok(createPrivateKey(pem));
+  });
+
+  it('SIGNING_KEY_FILE gives the first signing key', async (t) => {
+    const k = await useKafka(t);
+    const dataDir = await newDataDir(t);
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const file = join(dataDir, 'given.pem');
+    await writeFile(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    const api = await startTestApi(t, k, { dataDir, env: { SIGNING_KEY_FILE: file } });
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+    // The given key is the current one: a token it signed verifies with the published key of that kid.
+    const current = api.directory.publishedKeys().keys.find((x) => x.kid === api.directory.issuingKey().kid)!;
+    await jwtVerify(token, await importJWK(current, 'RS256'));
   });
 
   it('two instances starting at once on an empty topic agree on one key pair', async (t) => {
