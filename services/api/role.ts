@@ -7,12 +7,12 @@ import { createEventProducer, startProjectionRunner, withBackgroundDelivery, typ
 import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../shared/auth/index.js';
-import { loadOrCreateTenantSigningMaterial, toSigningKey } from '../../shared/keys/index.js';
 import type { Check } from '../../shared/health/index.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { ClientProjection } from './clients/projection.js';
 import { createClientCommands } from './clients/commands.js';
 import { clientRoutes } from './clients/routes.js';
+import type { TenantView } from './clients/present.js';
 import { recordAuditRequests } from './audit-requests.js';
 import { startTenantFeature } from './tenant/index.js';
 import { catchUpOrUnavailable } from './projection-reads.js';
@@ -38,8 +38,6 @@ export async function startApiRole(
 ): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check>; projection: ClientProjection; directory: TenantDirectory }> {
   const { config, kafka, admin, names, log, shutdown } = deps;
   const box = createSecretBox(await resolveSecretsKey(config));
-  const signing = await loadOrCreateTenantSigningMaterial(config.DATA_DIR, config.TENANT_NAME);
-  const tenantView = { name: config.TENANT_NAME, signingKeys: [toSigningKey(signing.certificatePem)] };
   const producer = await createEventProducer(kafka);
   shutdown.add('api producer', () => producer.disconnect());
 
@@ -72,6 +70,13 @@ export async function startApiRole(
     return c !== undefined && !c.deleted;
   };
   const tenant = await startTenantFeature({ config, kafka, admin, names, log, shutdown, producer, box, clientLive, clientsCaughtUp: () => catchUpOrUnavailable(projection) });
+  // Auth0 shows the tenant's signing certificate in every client: the key tokens are signed with now.
+  const tenantView: TenantView = {
+    name: config.TENANT_NAME,
+    get signingKeys() {
+      return [tenant.currentCertificate()];
+    },
+  };
   const commands = createClientCommands({ projection, producer, topic: names.clientEvents, box, log });
   // A refused request is answered even while Kafka is down; its audit record follows when it can.
   const auditRequests = withBackgroundDelivery(producer, log.child({ component: 'audit-requests' }));

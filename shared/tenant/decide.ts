@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Auth0Error, badRequest, conflict, notFound } from '../errors/auth0-error.js';
+import { badRequest, conflict, notFound, unavailable } from '../errors/auth0-error.js';
 import type { TenantEventOf } from './events.js';
 import type { StateOf, TenantResourceState } from './fold.js';
 import { clientGrantId, resourceServerId, SIGNING_KEYS_ID, TENANT_SETTINGS_ID } from './ids.js';
@@ -139,7 +139,7 @@ export function decideInitialiseKeys(state: TenantResourceState | undefined, key
 
 export function decideRotateKeys(state: TenantResourceState | undefined, next: SigningKeyRecord): TenantEventOf<'signing_keys.rotated'> {
   const current = live(state, 'signing_keys');
-  if (!current) throw new Auth0Error(503, 'The signing keys are not initialised yet. Retry shortly.', 'temporarily_unavailable', { retryAfterSeconds: 5 });
+  if (!current) throw unavailable('The signing keys are not initialised yet. Retry shortly.');
   return { type: 'signing_keys.rotated', subject: SIGNING_KEYS_ID, expected_version: current.version, data: { next } };
 }
 

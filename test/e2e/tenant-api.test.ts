@@ -141,6 +141,11 @@ describe('tenant authorization state over HTTP', () => {
     await jwtVerify(old, createLocalJWKSet(dir.publishedKeys()));
     await jwtVerify(await sign(), createLocalJWKSet(dir.publishedKeys()));
 
+    // Every client shows the tenant's current signing certificate, as Auth0 does.
+    const shown = await api.call('POST', '/api/v2/clients', { body: { name: 'shows-keys' } });
+    assert.equal(shown.body.signing_keys.length, 1);
+    assert.equal(shown.body.signing_keys[0].cert, after.find((x) => x.current)!.cert);
+
     const revoked = await api.call('PUT', `/api/v2/keys/signing/${String(current.kid)}/revoke`, { scope: 'update:signing_keys' });
     assert.equal(revoked.status, 200);
     assert.equal(revoked.body.kid, current.kid);

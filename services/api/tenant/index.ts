@@ -8,7 +8,8 @@ import type { Check } from '../../../shared/health/index.js';
 import type { SecretBox } from '../../../shared/crypto/secret-box.js';
 import { SCOPES } from '../../../shared/auth/index.js';
 import { startProjectionRunner, type EventProducer, type TopicNames } from '../../../shared/kafka/index.js';
-import { createTenantDirectory, managementResourceServer, parseTenantEventRecord, TenantProjection, type TenantDirectory } from '../../../shared/tenant/index.js';
+import { createTenantDirectory, managementResourceServer, parseTenantEventRecord, SIGNING_KEYS_ID, TenantProjection, type TenantDirectory } from '../../../shared/tenant/index.js';
+import { toSigningKey, type TenantSigningKey } from '../../../shared/keys/index.js';
 import { createTenantCommands } from './commands.js';
 import { tenantRoutes } from './routes.js';
 
@@ -37,7 +38,14 @@ const START_CATCH_UP_MS = 30_000;
  */
 export async function startTenantFeature(
   deps: TenantFeatureDeps,
-): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check>; directory: TenantDirectory; projection: TenantProjection }> {
+): Promise<{
+  feature: (app: FastifyInstance) => Promise<void>;
+  readiness: Record<string, Check>;
+  directory: TenantDirectory;
+  projection: TenantProjection;
+  /** The current signing key's certificate as Auth0 shows it in every client's `signing_keys`. */
+  currentCertificate: () => TenantSigningKey;
+}> {
   const { config, names, shutdown } = deps;
   const log = deps.log.child({ component: 'tenant' });
   const projection = new TenantProjection(deps.admin, names.tenantEvents);
@@ -63,8 +71,16 @@ export async function startTenantFeature(
   const keys = await commands.ensureKeys(given);
   log.info({ current: keys.data.current_kid, next: keys.data.next_kid, published: keys.data.keys.filter((k) => k.revoked_at === undefined).length }, 'tenant signing keys ready');
 
+  let shown: { kid: string; key: TenantSigningKey } | undefined;
+  const currentCertificate = (): TenantSigningKey => {
+    const data = projection.store.liveOf('signing_keys', SIGNING_KEYS_ID)!.data;
+    if (shown?.kid !== data.current_kid) shown = { kid: data.current_kid, key: toSigningKey(data.keys.find((k) => k.kid === data.current_kid)!.cert) };
+    return shown.key;
+  };
+
   return {
     directory,
+    currentCertificate,
     projection,
     readiness: { tenant_projection: () => projection.catchUp(1500) },
     feature: (app) => tenantRoutes(app, { commands, projection, directory, managementApi, clientLive: deps.clientLive, clientsCaughtUp: deps.clientsCaughtUp }),
