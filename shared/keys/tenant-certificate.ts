@@ -1,6 +1,4 @@
 import { createPublicKey, randomBytes, webcrypto } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
 /** One entry of Auth0's `signing_keys`: the tenant's signing certificate as PEM, as PKCS#7, and its subject. */
@@ -21,8 +19,6 @@ export interface TenantSigningMaterial {
 const RS256: webcrypto.RsaHashedKeyGenParams = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
 // Our choice: Auth0 does not document its tenant certificates' validity; they last for years.
 const VALIDITY_YEARS = 10;
-
-const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----\r?\n?/g;
 
 function toPem(der: ArrayBuffer, label: string): string {
   const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
@@ -83,40 +79,4 @@ export function toSigningKey(certificatePem: string): TenantSigningKey {
     // The format the SDK documents: `/CN={domain}`.
     subject: `/CN=${cn}`,
   };
-}
-
-function parseMaterial(text: string): TenantSigningMaterial {
-  const blocks = text.match(PEM_BLOCK) ?? [];
-  const privateKeyPem = blocks.find((b) => b.startsWith('-----BEGIN PRIVATE KEY-----'));
-  const certificatePem = blocks.find((b) => b.startsWith('-----BEGIN CERTIFICATE-----'));
-  if (!privateKeyPem || !certificatePem) throw new Error('tenant signing file must hold a PRIVATE KEY and a CERTIFICATE block');
-  return { privateKeyPem, certificatePem };
-}
-
-/**
- * The tenant signing key and certificate kept in DATA_DIR/keys (mode 0600), created on first use
- * for `commonName`. Key and certificate live in one file, published with link() so a second
- * process starting at the same moment reads the first one's pair, never a half-written file or a
- * key that does not match its certificate.
- */
-export async function loadOrCreateTenantSigningMaterial(dataDir: string, commonName: string): Promise<TenantSigningMaterial> {
-  const dir = join(dataDir, 'keys');
-  const file = join(dir, 'tenant-signing.pem');
-  try {
-    return parseMaterial(await readFile(file, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const material = await createTenantSigningMaterial(commonName);
-  const tmp = join(dir, `.tenant-signing.${process.pid}.${randomBytes(6).toString('hex')}`);
-  await writeFile(tmp, material.privateKeyPem + material.certificatePem, { mode: 0o600, flag: 'wx' });
-  try {
-    await link(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  return parseMaterial(await readFile(file, 'utf8'));
 }
