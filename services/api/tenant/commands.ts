@@ -23,7 +23,7 @@ export interface TenantCommandDeps {
 }
 
 /** Who the API role acts as when it writes on its own account (the first key pair). */
-export const SYSTEM_META: EventMeta = { actor: 'apptrail', actorclient: '', actorname: 'apptrail', requestid: '', ip: '', useragent: '', method: 'POST', path: '/api/v2/keys/signing' };
+export const SYSTEM_META: EventMeta = { actor: 'apptrail', actorclient: '', actorname: 'apptrail', requestid: '', ip: '', useragent: 'apptrail', method: 'POST', path: '/api/v2/keys/signing' };
 
 export function createTenantCommands(deps: TenantCommandDeps) {
   const { directory, box } = deps;
