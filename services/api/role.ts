@@ -7,13 +7,16 @@ import { createEventProducer, startProjectionRunner, withBackgroundDelivery, typ
 import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey } from '../../shared/auth/index.js';
-import { loadOrCreateTenantSigningMaterial, toSigningKey } from '../../shared/keys/index.js';
 import type { Check } from '../../shared/health/index.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { ClientProjection } from './clients/projection.js';
 import { createClientCommands } from './clients/commands.js';
 import { clientRoutes } from './clients/routes.js';
+import type { TenantView } from './clients/present.js';
 import { recordAuditRequests } from './audit-requests.js';
+import { startTenantFeature } from './tenant/index.js';
+import { catchUpOrUnavailable } from './projection-reads.js';
+import type { TenantDirectory } from '../../shared/tenant/index.js';
 
 export interface ApiRoleDeps {
   config: Config;
@@ -35,11 +38,9 @@ export interface ApiRoleDeps {
  */
 export async function startApiRole(
   deps: ApiRoleDeps,
-): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check>; projection: ClientProjection }> {
+): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check>; projection: ClientProjection; directory: TenantDirectory }> {
   const { config, kafka, admin, names, log, shutdown } = deps;
   const box = createSecretBox(await resolveSecretsKey(config));
-  const signing = await loadOrCreateTenantSigningMaterial(config.DATA_DIR, config.TENANT_NAME);
-  const tenant = { name: config.TENANT_NAME, signingKeys: [toSigningKey(signing.certificatePem)] };
   const producer = await createEventProducer(kafka);
   shutdown.add('api producer', () => producer.disconnect());
 
@@ -66,6 +67,19 @@ export async function startApiRole(
     partitions: config.KAFKA_PARTITIONS,
   });
   shutdown.add('api projection', () => runner.stop());
+  // Grants of deleted clients are void: the directory and the grant routes ask the clients fold.
+  const clientLive = (clientId: string) => {
+    const c = projection.store.get(clientId);
+    return c !== undefined && !c.deleted;
+  };
+  const tenant = await startTenantFeature({ config, kafka, admin, names, log, shutdown, producer, box, clientLive, clientsCaughtUp: () => catchUpOrUnavailable(projection) });
+  // Auth0 shows the tenant's signing certificate in every client: the key tokens are signed with now.
+  const tenantView: TenantView = {
+    name: config.TENANT_NAME,
+    get signingKeys() {
+      return [tenant.currentCertificate()];
+    },
+  };
   const commands = createClientCommands({ projection, producer, topic: names.clientEvents, box, log });
   // A refused request is answered even while Kafka is down; its audit record follows when it can.
   const auditRequests = withBackgroundDelivery(producer, log.child({ component: 'audit-requests' }));
@@ -73,10 +87,13 @@ export async function startApiRole(
 
   return {
     projection,
-    readiness: { clients_projection: () => projection.catchUp(1500) },
+    /** The tenant's authorization state (shared/oauth/ports.ts) for the token endpoint and verifier. */
+    directory: tenant.directory,
+    readiness: { clients_projection: () => projection.catchUp(1500), ...tenant.readiness },
     feature: async (app) => {
       recordAuditRequests(app, { producer: auditRequests, topic: names.auditRequests });
-      await clientRoutes(app, { commands, projection, box, tenant, ...(deps.ch ? { history: deps.ch } : {}) });
+      await clientRoutes(app, { commands, projection, box, tenant: tenantView, ...(deps.ch ? { history: deps.ch } : {}) });
+      await tenant.feature(app);
     },
   };
 }

@@ -12,6 +12,15 @@ const OPERATIONS: Array<[method: string, path: RegExp, description: string]> = [
   ['POST', /^\/api\/v2\/log-streams\/?$/, 'Create a log stream'],
   ['PATCH', /^\/api\/v2\/log-streams\/[^/]+\/?$/, 'Update a log stream'],
   ['DELETE', /^\/api\/v2\/log-streams\/[^/]+\/?$/, 'Delete a log stream'],
+  ['POST', /^\/api\/v2\/resource-servers\/?$/, 'Create a resource server'],
+  ['PATCH', /^\/api\/v2\/resource-servers\/[^/]+\/?$/, 'Update a resource server'],
+  ['DELETE', /^\/api\/v2\/resource-servers\/[^/]+\/?$/, 'Delete a resource server'],
+  ['POST', /^\/api\/v2\/client-grants\/?$/, 'Create client grant'],
+  ['PATCH', /^\/api\/v2\/client-grants\/[^/]+\/?$/, 'Update client grant'],
+  ['DELETE', /^\/api\/v2\/client-grants\/[^/]+\/?$/, 'Delete client grant'],
+  ['PATCH', /^\/api\/v2\/tenants\/settings\/?$/, 'Update tenant settings'],
+  ['POST', /^\/api\/v2\/keys\/signing\/rotate\/?$/, 'Rotate the Application Signing Key'],
+  ['PUT', /^\/api\/v2\/keys\/signing\/[^/]+\/revoke\/?$/, 'Revoke an Application Signing Key by its key id'],
 ];
 
 export function describeOperation(method: string, path: string): string {

@@ -42,6 +42,7 @@ export const ConfigSchema = z.object({
   AUTH_ISSUER: z.string().optional().describe('Expected `iss` of access tokens (checked when set)'),
   AUTH_JWKS_URL: z.url().optional().describe('JWKS URL for RS256 tokens; unset = HS256 with AUTH_SIGNING_SECRET'),
   AUTH_SIGNING_SECRET: z.string().min(32).optional().describe('HS256 secret for local tokens; unset = generated into DATA_DIR'),
+  SIGNING_KEY_FILE: z.string().min(1).optional().describe('PEM file with an RSA PRIVATE KEY (PKCS#8) to use as the first token-signing key; unset = generated on first start'),
   SECRETS_KEY: z.string().regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'must be 32 bytes, base64').optional().describe('AES-256-GCM key (base64, 32 bytes) sealing client secrets; unset = generated into DATA_DIR'),
 
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(1000).describe('Management API requests per second per caller (token azp, else IP) and instance; 0 disables. Excess gets 429 with Retry-After'),

@@ -1,5 +1,6 @@
 /// <reference lib="es2024.string" />
-// Generated requests against every route of the real API (clients, log streams, logs, health,
+// Generated requests against every route of the real API (clients, log streams, the tenant's
+// resource servers, client grants, settings and signing keys, logs, health,
 // docs) over real HTTP on a real broker and the embedded ClickHouse: arbitrary JSON bodies,
 // query strings and percent-encoded spellings of the paths, with and without a valid token.
 // Whatever comes in, the answer is never a 5xx, every refusal has Auth0's error body, and the
@@ -53,6 +54,21 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['PATCH', '/api/v2/log-streams/:id'],
   ['DELETE', '/api/v2/log-streams/:id'],
   ['GET', '/api/v2/log-streams/:id/health'],
+  ['GET', '/api/v2/resource-servers'],
+  ['GET', '/api/v2/resource-servers/:id'],
+  ['POST', '/api/v2/resource-servers'],
+  ['PATCH', '/api/v2/resource-servers/:id'],
+  ['DELETE', '/api/v2/resource-servers/:id'],
+  ['GET', '/api/v2/client-grants'],
+  ['POST', '/api/v2/client-grants'],
+  ['PATCH', '/api/v2/client-grants/:id'],
+  ['DELETE', '/api/v2/client-grants/:id'],
+  ['GET', '/api/v2/tenants/settings'],
+  ['PATCH', '/api/v2/tenants/settings'],
+  ['GET', '/api/v2/keys/signing'],
+  ['GET', '/api/v2/keys/signing/:id'],
+  ['POST', '/api/v2/keys/signing/rotate'],
+  ['PUT', '/api/v2/keys/signing/:id/revoke'],
   ['GET', '/'],
   ['GET', '/console'],
   ['GET', '/console/'],
@@ -62,7 +78,7 @@ const ROUTES: Array<[method: string, template: string]> = [
 
 // GET /api/v2/logs/stream is left out: an accepted request is a stream that never ends
 // (test/e2e/logs-stream.test.ts covers its refusals).
-const QUERY_KEYS = ['as_of', 'fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'take', 'app_type', 'is_global', 'is_first_party', 'q', 'search', 'sort', 'format', 'interval', 'x'];
+const QUERY_KEYS = ['as_of', 'fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'take', 'app_type', 'is_global', 'is_first_party', 'q', 'search', 'sort', 'format', 'interval', 'audience', 'client_id', 'x'];
 
 /** Any text, sometimes with a lone surrogate or NUL spliced in. */
 const text = arbBrokenText(12);
@@ -221,11 +237,19 @@ describe('every route under generated input', () => {
     const stream = await send('POST', '/api/v2/log-streams', 'valid', { contentType: 'application/json', payload: JSON.stringify({ type: 'http', sink: { httpEndpoint: 'http://127.0.0.1:9/never', httpContentType: 'application/json', httpContentFormat: 'JSONLINES' } }) });
     assert.equal(stream.status, 200, stream.text);
     ids.push((JSON.parse(stream.text) as { id: string }).id);
+    const rs = await send('POST', '/api/v2/resource-servers', 'valid', { contentType: 'application/json', payload: JSON.stringify({ identifier: 'https://fuzz.example', scopes: [{ value: 'read:fuzz' }] }) });
+    assert.equal(rs.status, 201, rs.text);
+    ids.push((JSON.parse(rs.text) as { id: string }).id);
+    const grant = await send('POST', '/api/v2/client-grants', 'valid', { contentType: 'application/json', payload: JSON.stringify({ client_id: ids[0], audience: 'https://fuzz.example', scope: ['read:fuzz'] }) });
+    assert.equal(grant.status, 201, grant.text);
+    ids.push((JSON.parse(grant.text) as { id: string }).id);
+    const keys = JSON.parse((await send('GET', '/api/v2/keys/signing', 'valid')).text) as Array<{ kid: string }>;
+    ids.push(...keys.map((k) => k.kid));
 
     const seen = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(pathArb(ids), queryArb, bodyArb, authArb, async ([method, template, path], query, body, auth) => {
-        const withBody = method === 'POST' || method === 'PATCH' || method === 'DELETE';
+        const withBody = method === 'POST' || method === 'PATCH' || method === 'PUT' || method === 'DELETE';
         const res = await send(method, path + query, auth, withBody ? body : {});
         seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
         const what = `${method} ${path}${query} → ${res.status} ${res.text.slice(0, 300)}`;

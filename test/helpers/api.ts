@@ -13,6 +13,7 @@ import { startApiRole } from '../../services/api/role.js';
 import type { ClientProjection } from '../../services/api/clients/projection.js';
 import type { TestKafka } from './kafka.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import type { TenantDirectory } from '../../shared/tenant/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on arbitrary JSON answers
 type Json = any;
@@ -21,6 +22,8 @@ export interface TestApi {
   app: FastifyInstance;
   config: Config;
   projection: ClientProjection;
+  /** The tenant's AuthorizationDirectory (shared/oauth/ports.ts). */
+  directory: TenantDirectory;
   /** Every log line this instance wrote, as JSON text. */
   logs: string[];
   token(scope?: string, claims?: Record<string, unknown>): Promise<string>;
@@ -62,6 +65,7 @@ export async function startTestApi(
     app,
     config,
     projection: api.projection,
+    directory: api.directory,
     logs,
     token,
     async call(method, url, { scope, token: given, body } = {}) {
