@@ -6,7 +6,7 @@ import type { Shutdown } from '../../shared/lifecycle/index.js';
 import { createEventProducer, startProjectionRunner, withBackgroundDelivery, type TopicNames } from '../../shared/kafka/index.js';
 import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
-import { resolveSecretsKey } from '../../shared/auth/index.js';
+import { resolveSecretsKey, SCOPES } from '../../shared/auth/index.js';
 import { loadOrCreateTenantSigningMaterial, toSigningKey } from '../../shared/keys/index.js';
 import type { Check } from '../../shared/health/index.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
@@ -14,6 +14,13 @@ import { ClientProjection } from './clients/projection.js';
 import { createClientCommands } from './clients/commands.js';
 import { clientRoutes } from './clients/routes.js';
 import { recordAuditRequests } from './audit-requests.js';
+import type { ClientCommands } from './clients/commands.js';
+import type { AuthorizationDirectory, ClientGrantWriter } from '../../shared/oauth/ports.js';
+import { issuerFromConfig } from '../../shared/oauth/discovery.js';
+import { createRegistrationTokens } from '../../shared/oauth/registration-token.js';
+import { tokenRoutes } from './oauth/token-routes.js';
+import { registerRoutes } from './oauth/register-routes.js';
+import { bootstrapAdminClient } from './oauth/bootstrap.js';
 
 export interface ApiRoleDeps {
   config: Config;
@@ -24,17 +31,32 @@ export interface ApiRoleDeps {
   shutdown: Shutdown;
   /** Where the audit service keeps fold snapshots: the projection starts from one when it can. */
   ch?: Pick<ClickHouseHandle, 'client'>;
+  /**
+   * The tenant's authorization state (resource servers, grants, keys, settings). With it the role
+   * also serves /oauth/token, the discovery documents and dynamic registration.
+   */
+  directory?: AuthorizationDirectory;
+  /** With a directory: creates the bootstrap client's grant (see oauth/bootstrap.ts). */
+  grants?: ClientGrantWriter;
+}
+
+export interface ApiRole {
+  feature: (app: FastifyInstance) => Promise<void>;
+  readiness: Record<string, Check>;
+  projection: ClientProjection;
+  commands: ClientCommands;
+  /** First start of a tenant: creates and prints the administrative client (when a directory and grants are wired). */
+  bootstrap?: () => Promise<'created' | 'skipped' | 'lost-race'>;
 }
 
 /**
  * The API role: its own projection of clients.events (a consumer group of its own per instance,
  * since every instance needs every partition), the command handler, and the routes.
  */
-export async function startApiRole(
-  deps: ApiRoleDeps,
-): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check>; projection: ClientProjection }> {
-  const { config, kafka, admin, names, log, shutdown } = deps;
-  const box = createSecretBox(await resolveSecretsKey(config));
+export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
+  const { config, kafka, admin, names, log, shutdown, directory } = deps;
+  const secretsKey = await resolveSecretsKey(config);
+  const box = createSecretBox(secretsKey);
   const signing = await loadOrCreateTenantSigningMaterial(config.DATA_DIR, config.TENANT_NAME);
   const tenant = { name: config.TENANT_NAME, signingKeys: [toSigningKey(signing.certificatePem)] };
   const producer = await createEventProducer(kafka);
@@ -68,12 +90,33 @@ export async function startApiRole(
   const auditRequests = withBackgroundDelivery(producer, log.child({ component: 'audit-requests' }));
   shutdown.add('audit requests delivery', () => auditRequests.disconnect());
 
+  const issuer = issuerFromConfig(config);
+  const grants = deps.grants;
   return {
     projection,
+    commands,
     readiness: { clients_projection: () => projection.catchUp(1500) },
     feature: async (app) => {
       recordAuditRequests(app, { producer: auditRequests, topic: names.auditRequests });
       await clientRoutes(app, { commands, projection, box, tenant });
+      if (directory) {
+        const clients = projection.store;
+        await tokenRoutes(app, { directory, clients, box, issuer, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE });
+        await registerRoutes(app, {
+          directory, commands, clients, box, issuer, tokens: createRegistrationTokens(secretsKey),
+          initialAccessToken: config.DCR_INITIAL_ACCESS_TOKEN, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE,
+        });
+      }
     },
+    ...(directory && grants
+      ? {
+          bootstrap: () =>
+            bootstrapAdminClient({
+              projection, commands, grants, audience: config.AUTH_AUDIENCE, tenant: config.TENANT_NAME,
+              scopes: directory.resourceServer(config.AUTH_AUDIENCE)?.scopes.map((s) => s.value) ?? [...SCOPES],
+              tokenUrl: `${issuer}oauth/token`, log: log.child({ component: 'bootstrap' }), print: (text) => void process.stdout.write(text),
+            }),
+        }
+      : {}),
   };
 }

@@ -4,7 +4,7 @@ import { ClientStateSchema, parseClientEventRecord, type ClientEventRecord, type
 import { apply as applyClientEvent } from '../../shared/clients/fold.js';
 import {
   CLIENT_EVENT_STATUS, checkEntry, degradeEntry, describeOperation, encodedToAuditLogRecord, encodeEntry, entryFromClientEvent, entryFromLogStreamEvent,
-  entryFromRequestRecord, makeLogId, parseRequestRecord, type AuditEntry, type DegradableEntry, type EncodedEntry, type RequestRecord,
+  entryFromRequestRecord, makeLogId, TYPE_OF_OUTCOME, parseRequestRecord, type AuditEntry, type DegradableEntry, type EncodedEntry, type RequestRecord,
 } from '../../shared/audit/index.js';
 import { LogStreamStateSchema, parseLogStreamEventRecord, type LogStreamEventRecord, type LogStreamState } from '../../shared/log-streams/index.js';
 import { apply as applyLogStreamEvent } from '../../shared/log-streams/fold.js';
@@ -204,7 +204,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     return {
       log_id: makeLogId(Date.parse(date), key),
       date,
-      type: v.kind === 'request' ? (v.data.outcome === 'failure' ? 'fapi' : 'mgmt_api_read') : 'sapi',
+      type: v.kind === 'request' ? TYPE_OF_OUTCOME[v.data.outcome] : 'sapi',
       description: describeOperation(meta.method, meta.path),
       client_id: meta.actorclient,
       user_id: meta.actor,

@@ -12,6 +12,10 @@ const OPERATIONS: Array<[method: string, path: RegExp, description: string]> = [
   ['POST', /^\/api\/v2\/log-streams\/?$/, 'Create a log stream'],
   ['PATCH', /^\/api\/v2\/log-streams\/[^/]+\/?$/, 'Update a log stream'],
   ['DELETE', /^\/api\/v2\/log-streams\/[^/]+\/?$/, 'Delete a log stream'],
+  ['POST', /^\/oidc\/register\/?$/, 'Dynamic Client Registration'],
+  ['GET', /^\/oidc\/register\/[^/]+\/?$/, 'Read a client registration'],
+  ['PUT', /^\/oidc\/register\/[^/]+\/?$/, 'Update a client registration'],
+  ['DELETE', /^\/oidc\/register\/[^/]+\/?$/, 'Delete a client registration'],
 ];
 
 export function describeOperation(method: string, path: string): string {
@@ -21,5 +25,5 @@ export function describeOperation(method: string, path: string): string {
 
 /** The client a /api/v2/clients/{id}… path is about, if any. */
 export function targetClientOf(path: string): string {
-  return /^\/api\/v2\/clients\/([^/?]+)/.exec(path)?.[1] ?? '';
+  return /^\/(?:api\/v2\/clients|oidc\/register)\/([^/?]+)/.exec(path)?.[1] ?? '';
 }
