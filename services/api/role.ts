@@ -38,6 +38,8 @@ export interface ApiRoleDeps {
   directory?: AuthorizationDirectory;
   /** With a directory: creates the bootstrap client's grant (see oauth/bootstrap.ts). */
   grants?: ClientGrantWriter;
+  /** Where the bootstrap prints the credentials block once; default stdout. */
+  print?: (text: string) => void;
 }
 
 export interface ApiRole {
@@ -114,7 +116,7 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
             bootstrapAdminClient({
               projection, commands, grants, audience: config.AUTH_AUDIENCE, tenant: config.TENANT_NAME,
               scopes: directory.resourceServer(config.AUTH_AUDIENCE)?.scopes.map((s) => s.value) ?? [...SCOPES],
-              tokenUrl: `${issuer}oauth/token`, log: log.child({ component: 'bootstrap' }), print: (text) => void process.stdout.write(text),
+              tokenUrl: `${issuer}oauth/token`, log: log.child({ component: 'bootstrap' }), print: deps.print ?? ((text) => void process.stdout.write(text)),
             }),
         }
       : {}),
