@@ -24,6 +24,7 @@ import { logsRoutes } from '../../services/audit/logs-routes.js';
 import { testLog, useKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
 import { arbBrokenJson, arbBrokenText } from '../helpers/arbitraries.js';
+import { MemoryDirectory } from '../helpers/authz-directory.js';
 
 // Node's reason phrases, except where Auth0 (hapi) words them the RFC 2616 way.
 const REASONS: Record<number, string> = { ...STATUS_CODES, 413: 'Request Entity Too Large', 414: 'Request-URI Too Large' } as Record<number, string>;
@@ -49,7 +50,18 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['PATCH', '/api/v2/log-streams/:id'],
   ['DELETE', '/api/v2/log-streams/:id'],
   ['GET', '/api/v2/log-streams/:id/health'],
+  ['POST', '/oauth/token'],
+  ['GET', '/.well-known/jwks.json'],
+  ['GET', '/.well-known/openid-configuration'],
+  ['POST', '/oidc/register'],
+  ['GET', '/oidc/register/:id'],
+  ['PUT', '/oidc/register/:id'],
+  ['DELETE', '/oidc/register/:id'],
 ];
+
+/** Routes of the OAuth side, which refuse in OAuth's shape `{error, error_description}` instead of Auth0's Management API body. */
+const OAUTH_ROUTES = new Set(['/oauth/token', '/oidc/register', '/oidc/register/:id']);
+const OAUTH_KEYS = new Set(['error', 'error_description', 'error_uri']);
 
 const QUERY_KEYS = ['fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'take', 'app_type', 'is_global', 'is_first_party', 'q', 'search', 'sort', 'format', 'x'];
 
@@ -118,7 +130,12 @@ interface BodySpec {
   payload?: string | Buffer;
 }
 
-const CLIENT_FIELDS = ['name', 'description', 'app_type', 'callbacks', 'addons', 'client_metadata', 'mobile', 'jwt_configuration', 'native_social_login', 'refresh_token', 'grant_types', 'sink', 'type', 'filters', 'status'];
+const CLIENT_FIELDS = [
+  'name', 'description', 'app_type', 'callbacks', 'addons', 'client_metadata', 'mobile', 'jwt_configuration', 'native_social_login', 'refresh_token', 'grant_types', 'sink', 'type', 'filters', 'status',
+  // token requests and registrations
+  'grant_type', 'client_id', 'client_secret', 'audience', 'scope', 'client_name', 'redirect_uris', 'token_endpoint_auth_method', 'response_types', 'logo_uri',
+];
+const FORM_KEYS = ['grant_type', 'client_id', 'client_secret', 'audience', 'scope', '__proto__', 'x'];
 
 const bodyArb: fc.Arbitrary<BodySpec> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({}) },
@@ -143,6 +160,13 @@ const bodyArb: fc.Arbitrary<BodySpec> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }).map((s) => ({ contentType: 'application/json', payload: s })) },
   { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x').map((contentType) => ({ contentType, payload: 'name=x' })) },
   { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', payload: Buffer.alloc(BODY_LIMIT_BYTES + 10, 0x20) }) },
+  // Form bodies (the token endpoint's), repeated keys and broken encodings included.
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(fc.tuple(fc.oneof(fc.constantFrom(...FORM_KEYS), text), fc.oneof(text, fc.constantFrom('client_credentials', 'https://apptrail.test/api/v2/'), badEncoding)), { maxLength: 5 })
+      .map((pairs) => ({ contentType: 'application/x-www-form-urlencoded', payload: pairs.map(([k, v]) => `${percentEncode(k)}=${v.startsWith('%') ? v : percentEncode(v)}`).join('&') })),
+  },
   { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', payload: Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) }) },
 );
 
@@ -161,11 +185,13 @@ async function startFullApi(t: TestContext) {
   shutdown.add('clickhouse', () => ch.close());
   await migrate(ch, migrations);
   const deps = { config, kafka: k.kafka, admin: k.admin, names: k.names, log: testLog, shutdown };
-  const api = await startApiRole(deps);
+  const directory = await MemoryDirectory.create({ managementAudience: config.AUTH_AUDIENCE });
+  directory.tenant = { enable_dynamic_client_registration: true };
+  const api = await startApiRole({ ...deps, directory });
   const streams = await startLogStreamsFeature(deps);
   const app = await buildApp({
     log: testLog,
-    verify: await verifierFromConfig(config),
+    verify: await verifierFromConfig(config, directory),
     features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch })],
     readiness: { ...api.readiness, ...streams.readiness },
   });
@@ -191,7 +217,7 @@ async function startFullApi(t: TestContext) {
     return { status: res.statusCode, text: await res.body.text() };
   }
 
-  return { send };
+  return { send, directory };
 }
 
 describe('every route under generated input', () => {
@@ -208,11 +234,14 @@ describe('every route under generated input', () => {
     const stream = await send('POST', '/api/v2/log-streams', 'valid', { contentType: 'application/json', payload: JSON.stringify({ type: 'http', sink: { httpEndpoint: 'http://127.0.0.1:9/never', httpContentType: 'application/json', httpContentFormat: 'JSONLINES' } }) });
     assert.equal(stream.status, 200, stream.text);
     ids.push((JSON.parse(stream.text) as { id: string }).id);
+    const registered = await send('POST', '/oidc/register', 'none', { contentType: 'application/json', payload: JSON.stringify({ client_name: 'Fuzz DCR', redirect_uris: ['https://fuzz.example.com/cb'] }) });
+    assert.equal(registered.status, 201, registered.text);
+    ids.push((JSON.parse(registered.text) as { client_id: string }).client_id);
 
     const seen = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(pathArb(ids), queryArb, bodyArb, authArb, async ([method, template, path], query, body, auth) => {
-        const withBody = method === 'POST' || method === 'PATCH' || method === 'DELETE';
+        const withBody = method === 'POST' || method === 'PATCH' || method === 'PUT' || method === 'DELETE';
         const res = await send(method, path + query, auth, withBody ? body : {});
         seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
         const what = `${method} ${path}${query} → ${res.status} ${res.text.slice(0, 300)}`;
@@ -220,6 +249,13 @@ describe('every route under generated input', () => {
         assert.ok(res.status < 500, what);
         if (res.status < 400) return;
         const parsed = JSON.parse(res.text) as Record<string, unknown>;
+        if (OAUTH_ROUTES.has(template) && 'error_description' in parsed) {
+          assert.ok(Object.keys(parsed).every((key) => OAUTH_KEYS.has(key)), what);
+          assert.equal(typeof parsed.error, 'string', what);
+          assert.equal(typeof parsed.error_description, 'string', what);
+          assert.ok(!/Maximum call stack|RangeError|at .*\.ts:\d+/.test(String(parsed.error_description)), what);
+          return;
+        }
         assert.ok(Object.keys(parsed).every((key) => AUTH0_KEYS.has(key)), what);
         assert.equal(parsed.statusCode, res.status, what);
         assert.equal(parsed.error, REASONS[res.status], what);
