@@ -2,28 +2,52 @@
  * Prints an access token for the local API and nothing else on stdout, so it can be captured:
  *   TOKEN=$(npm run token -- --scope "read:clients create:clients")
  * Signed HS256 with the same secret `npm start` uses (AUTH_SIGNING_SECRET or DATA_DIR's key).
+ *
+ * With a client's credentials it asks apptrail's /oauth/token instead (client credentials grant),
+ * e.g. for the administrative client printed on first start:
+ *   TOKEN=$(npm run token -- --client-id ID --client-secret SECRET)
  */
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { loadConfig } from '../shared/config/index.js';
 import { resolveSigningSecret, SCOPES } from '../shared/auth/index.js';
+import { issuerFromConfig } from '../shared/oauth/discovery.js';
 
 const { values } = parseArgs({
   options: {
-    scope: { type: 'string', default: SCOPES.join(' ') },
+    scope: { type: 'string' },
     sub: { type: 'string', default: 'apptrail|local-admin' },
     'client-id': { type: 'string', default: 'apptrail-cli' },
+    'client-secret': { type: 'string' },
+    'token-url': { type: 'string' },
+    audience: { type: 'string' },
     name: { type: 'string', default: 'Local admin' },
     'expires-in': { type: 'string', default: '24h' },
   },
 });
 
 const config = loadConfig();
+
+if (values['client-secret'] !== undefined) {
+  // The token endpoint of the running apptrail (its issuer), for the Management API by default.
+  const url = values['token-url'] ?? `${issuerFromConfig(config)}oauth/token`;
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: values['client-id']!, client_secret: values['client-secret'], audience: values.audience ?? config.AUTH_AUDIENCE });
+  if (values.scope !== undefined) body.set('scope', values.scope);
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const answer = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
+  if (!res.ok || !answer.access_token) {
+    console.error(`${url} answered ${res.status}: ${answer.error ?? ''} ${answer.error_description ?? ''}`.trim());
+    process.exit(1);
+  }
+  process.stdout.write(`${answer.access_token}\n`);
+  process.exit(0);
+}
+
 if (config.AUTH_JWKS_URL) {
-  console.error('AUTH_JWKS_URL is set: the API only accepts RS256 tokens from your identity provider; get a token there.');
+  console.error('AUTH_JWKS_URL is set: the API only accepts RS256 tokens from your identity provider (or apptrail\'s own: pass --client-id and --client-secret).');
   process.exit(2);
 }
-const token = await new SignJWT({ scope: values.scope, azp: values['client-id'], name: values.name, gty: 'client-credentials' })
+const token = await new SignJWT({ scope: values.scope ?? SCOPES.join(' '), azp: values['client-id'], name: values.name, gty: 'client-credentials' })
   .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
   .setSubject(values.sub!)
   .setAudience(config.AUTH_AUDIENCE)

@@ -47,6 +47,8 @@ export interface ApiRole {
   readiness: Record<string, Check>;
   projection: ClientProjection;
   commands: ClientCommands;
+  /** The authorization state the OAuth routes read, for the verifier to accept the tokens they issue. */
+  directory?: AuthorizationDirectory;
   /** First start of a tenant: creates and prints the administrative client (when a directory and grants are wired). */
   bootstrap?: () => Promise<'created' | 'skipped' | 'lost-race'>;
 }
@@ -97,6 +99,7 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
   return {
     projection,
     commands,
+    ...(directory ? { directory } : {}),
     readiness: { clients_projection: () => projection.catchUp(1500) },
     feature: async (app) => {
       recordAuditRequests(app, { producer: auditRequests, topic: names.auditRequests });
