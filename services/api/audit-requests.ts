@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { redactSecrets, targetClientOf, toRequestRecord, type RequestRecord } from '../../shared/audit/index.js';
+import { redactSecrets, secretFieldsIn, targetClientOf, toRequestRecord, type RequestRecord } from '../../shared/audit/index.js';
 import type { EventProducer } from '../../shared/kafka/index.js';
 import { isManagementApiRoute } from '../../shared/auth/index.js';
 import { requestMeta } from './request-meta.js';
@@ -20,7 +20,10 @@ function parseBody(payload: unknown): unknown {
 /** The query, unless it was refused for what it holds: that must not reach the trail either. */
 function recordableQuery(req: FastifyRequest): Record<string, unknown> {
   const query = (req.query as Record<string, unknown> | undefined) ?? {};
-  return findJsonViolation(query) ? {} : query;
+  // A secret sent in the query string (a misconfigured OAuth client) is redacted like one in the body.
+  // Only then copied: a copy by assignment would lose a `__proto__` key the query may carry.
+  if (findJsonViolation(query)) return {};
+  return secretFieldsIn(query).length > 0 ? (redactSecrets(query) as Record<string, unknown>) : query;
 }
 
 /** The routes besides the Management API whose refusals and secret reads are admin actions too. */

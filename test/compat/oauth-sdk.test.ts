@@ -34,7 +34,13 @@ async function system(t: TestContext, opts: { k?: TestKafka; directory?: MemoryD
     grants: { createGrant: async (g) => void directory.addGrant(g.client_id, g.audience, g.scope) },
     print: (text) => void printed.push(text),
   });
-  const fetch = trustingFetch(t, api.caPem);
+  const trusting = trustingFetch(t, api.caPem);
+  // Bodies read at once: an unread body keeps its request open, and the agent's close would wait for it.
+  const fetch = (async (input: Parameters<typeof trusting>[0], init?: Parameters<typeof trusting>[1]) => {
+    const res = await trusting(input, init);
+    const body = await res.arrayBuffer();
+    return new Response(res.status === 204 || body.byteLength === 0 ? null : body, { status: res.status, headers: res.headers });
+  }) as typeof trusting;
   const base = `https://${api.domain}`;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'oauth-compat', ...headers }, body: JSON.stringify(body) });
@@ -96,13 +102,16 @@ describe('auth0 SDK 7.1.0 with clientId/clientSecret → apptrail over HTTPS', (
     const wrong = await refusal(s.sdk(clientId, `${clientSecret}x`).clients.list());
     assert.equal(wrong.statusCode, 401);
     assert.deepEqual(wrong.body, { error: 'invalid_client', error_description: 'Client authentication failed' });
+    // A secret misplaced in the query string is refused and redacted in the trail like one in the body.
+    const misplaced = await s.post(`/oauth/token?client_secret=${encodeURIComponent(clientSecret)}`, { grant_type: 'client_credentials', client_id: clientId, audience: AUDIENCE });
+    assert.equal(misplaced.status, 401);
 
     const ok = await trail(s.ch!, "type = 'seccft' AND client_id = {id:String}", { id: clientId }, (rows) => rows.length >= 2);
     assert.ok(ok.length >= 2, JSON.stringify(ok));
     assert.equal(ok[0]!.audience, AUDIENCE);
     assert.equal(ok[0]!.client_name, 'apptrail admin (bootstrap)');
     assert.match(ok[0]!.scope ?? "", /create:clients/);
-    const failed = await trail(s.ch!, "type = 'feccft' AND client_id = {id:String}", { id: clientId }, (rows) => rows.length >= 1);
+    const failed = await trail(s.ch!, "type = 'feccft' AND client_id = {id:String}", { id: clientId }, (rows) => rows.length >= 2);
     assert.equal(failed[0]!.description, 'Client authentication failed');
     const all = JSON.stringify(await trail(s.ch!, "type IN ('seccft', 'feccft')", {}, () => true));
     assert.ok(!all.includes(clientSecret), 'the secret never reaches the trail');
