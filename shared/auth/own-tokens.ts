@@ -51,19 +51,25 @@ export function createOwnTokenVerifier(opts: OwnTokenOptions): VerifyToken {
     }
     return { kids, keySet };
   };
+  // The published keys are read once per request (they may be costly to build: certificates are
+  // parsed); the verification below runs on that same reading.
+  // Not read here: a directory may not hold keys yet when the verifier is made (it then throws a 503).
+  let reading = { kids, keySet };
   const own = createTokenVerifier({
     audience: opts.audience,
     issuer: opts.issuer,
-    keys: (header, token) => current().keySet(header, token),
+    keys: (header, token) => reading.keySet(header, token),
     ...(opts.cache ? { cache: opts.cache } : {}),
     stillTrusted: (token) => {
       const kid = kidOf(token);
-      return kid !== undefined && current().kids.has(kid);
+      return kid !== undefined && reading.kids.has(kid);
     },
   });
   return (authorization) => {
     const token = bearerToken(authorization);
     const kid = token === undefined ? undefined : kidOf(token);
-    return kid !== undefined && current().kids.has(kid) ? own(authorization) : opts.fallback(authorization);
+    if (kid === undefined) return opts.fallback(authorization);
+    reading = current();
+    return reading.kids.has(kid) ? own(authorization) : opts.fallback(authorization);
   };
 }
