@@ -65,7 +65,7 @@ export function createOwnTokenVerifier(opts: OwnTokenOptions): VerifyToken {
       return kid !== undefined && reading.kids.has(kid);
     },
   });
-  return (authorization) => {
+  return async (authorization) => {
     const token = bearerToken(authorization);
     const kid = token === undefined ? undefined : kidOf(token);
     if (kid === undefined) return opts.fallback(authorization);

@@ -4,8 +4,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { SCOPES } from '../../shared/auth/index.js';
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
+import { createOwnTokenVerifier, createTokenVerifier, SCOPES } from '../../shared/auth/index.js';
+import { Auth0Error, unavailable } from '../../shared/errors/auth0-error.js';
 import { basic, form, ISSUER, MANAGEMENT_AUDIENCE, oauthApp, OTHER_API } from '../helpers/oauth-app.js';
 
 type Answer = { statusCode: number; json: () => Record<string, unknown>; headers: Record<string, unknown> };
@@ -186,4 +187,22 @@ describe('discovery and the Management API accepting issued tokens', () => {
     assert.equal((await whoami(second)).statusCode, 200);
     assert.ok(SCOPES.length > 0);
   });
+
+  it('a directory without keys yet: development tokens still verify, RS256 tokens with a kid get its 503', async () => {
+    const devSecret = new TextEncoder().encode('x'.repeat(32));
+    const verify = createOwnTokenVerifier({
+      audience: MANAGEMENT_AUDIENCE,
+      issuer: ISSUER,
+      published: () => {
+        throw unavailable('The tenant signing keys are not loaded yet. Retry shortly.');
+      },
+      fallback: createTokenVerifier({ audience: MANAGEMENT_AUDIENCE, secret: devSecret }),
+    });
+    const dev = await new SignJWT({ scope: 'read:clients' }).setProtectedHeader({ alg: 'HS256' }).setSubject('dev').setAudience(MANAGEMENT_AUDIENCE).setExpirationTime('1h').sign(devSecret);
+    assert.equal((await verify(`Bearer ${dev}`)).sub, 'dev');
+    const { privateKey } = await generateKeyPair('RS256');
+    const rs = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('x').setAudience(MANAGEMENT_AUDIENCE).setExpirationTime('1h').sign(privateKey);
+    await assert.rejects(verify(`Bearer ${rs}`), (err: unknown) => err instanceof Auth0Error && err.statusCode === 503);
+  });
 });
+
