@@ -8,10 +8,10 @@
  *   TOKEN=$(npm run token -- --client-id ID --client-secret SECRET)
  */
 import { parseArgs } from 'node:util';
-import { SignJWT } from 'jose';
 import { loadConfig } from '../shared/config/index.js';
-import { resolveSigningSecret, SCOPES } from '../shared/auth/index.js';
+import { SCOPES } from '../shared/auth/index.js';
 import { issuerFromConfig } from '../shared/oauth/discovery.js';
+import { makeDevToken } from './dev-token.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,16 +43,10 @@ if (values['client-secret'] !== undefined) {
   process.exit(0);
 }
 
-if (config.AUTH_JWKS_URL) {
-  console.error('AUTH_JWKS_URL is set: the API only accepts RS256 tokens from your identity provider (or apptrail\'s own: pass --client-id and --client-secret).');
+try {
+  const token = await makeDevToken(config, { scope: values.scope ?? SCOPES.join(' '), sub: values.sub, clientId: values['client-id'], name: values.name, expiresIn: values['expires-in'] });
+  process.stdout.write(`${token}\n`);
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
   process.exit(2);
 }
-const token = await new SignJWT({ scope: values.scope ?? SCOPES.join(' '), azp: values['client-id'], name: values.name, gty: 'client-credentials' })
-  .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-  .setSubject(values.sub!)
-  .setAudience(config.AUTH_AUDIENCE)
-  .setIssuedAt()
-  .setExpirationTime(values['expires-in']!)
-  .setJti(crypto.randomUUID())
-  .sign(await resolveSigningSecret(config));
-process.stdout.write(`${token}\n`);

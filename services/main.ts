@@ -14,8 +14,11 @@ import { migrations } from '../shared/migrations/index.js';
 import { buildApp } from './api/app.js';
 import { loadTls } from './api/server.js';
 import { startApiRole } from './api/role.js';
+import { consoleFeature } from './api/console.js';
 import { startProjector } from './projector/index.js';
 import { startAuditRole } from './audit/role.js';
+import { logsRoutes } from './audit/logs-routes.js';
+import { logsStreamOptions } from './audit/logs-stream.js';
 import { startLogStreamsFeature } from './api/log-streams/index.js';
 import { startExporterRole } from './exporter/index.js';
 import { verifierFromConfig } from '../shared/auth/index.js';
@@ -60,14 +63,17 @@ async function main(): Promise<void> {
     const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown, ch }) : undefined;
     const logStreams = config.ROLES.includes('api') ? await startLogStreamsFeature({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
     if (config.ROLES.includes('exporter')) await startExporterRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown });
-    const audit = config.ROLES.includes('audit') ? await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown }) : undefined;
+    if (config.ROLES.includes('audit')) await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown });
+    // The logs API reads ClickHouse only, so the API role serves it too: one base URL for the whole
+    // Management API (an SDK takes one domain), whichever roles a process runs.
+    const logs = config.ROLES.includes('api') || config.ROLES.includes('audit') ? (app: Parameters<typeof logsRoutes>[0]) => logsRoutes(app, { ch, log, stream: logsStreamOptions(config) }) : undefined;
     const app = await buildApp({
       log,
       https: await loadTls(config),
       verify: await verifierFromConfig(config, api?.directory),
       rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND,
       metrics: metricsRegistry,
-      features: [api?.feature, logStreams?.feature, audit?.feature].filter((f) => f !== undefined),
+      features: [api?.feature, logStreams?.feature, logs, api && consoleFeature(log)].filter((f) => f !== undefined),
       readiness: {
         ...api?.readiness,
         ...logStreams?.readiness,
@@ -83,7 +89,7 @@ async function main(): Promise<void> {
     await app.listen({ host: config.HOST, port: config.PORT });
     log.info({ roles: config.ROLES, brokers: kafka.brokers }, 'apptrail started');
     // After listen: the bootstrap waits for the projections, and the printed command needs the server up.
-    if (api?.bootstrap) {
+    if (api) {
       api.bootstrap().catch((err: unknown) => log.error({ err }, 'could not create the bootstrap client; `npm run token` still gives a development token'));
     }
   } catch (err) {

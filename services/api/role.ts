@@ -7,12 +7,12 @@ import { createEventProducer, startProjectionRunner, withBackgroundDelivery, typ
 import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { resolveSecretsKey, SCOPES } from '../../shared/auth/index.js';
-import { loadOrCreateTenantSigningMaterial, toSigningKey } from '../../shared/keys/index.js';
 import type { Check } from '../../shared/health/index.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { ClientProjection } from './clients/projection.js';
 import { createClientCommands } from './clients/commands.js';
 import { clientRoutes } from './clients/routes.js';
+import type { TenantView } from './clients/present.js';
 import { recordAuditRequests } from './audit-requests.js';
 import type { ClientCommands } from './clients/commands.js';
 import type { AuthorizationDirectory, ClientGrantWriter } from '../../shared/oauth/ports.js';
@@ -21,6 +21,8 @@ import { createRegistrationTokens } from '../../shared/oauth/registration-token.
 import { tokenRoutes } from './oauth/token-routes.js';
 import { registerRoutes } from './oauth/register-routes.js';
 import { bootstrapAdminClient } from './oauth/bootstrap.js';
+import { startTenantFeature } from './tenant/index.js';
+import { catchUpOrUnavailable } from './projection-reads.js';
 
 export interface ApiRoleDeps {
   config: Config;
@@ -29,14 +31,17 @@ export interface ApiRoleDeps {
   names: TopicNames;
   log: Logger;
   shutdown: Shutdown;
-  /** Where the audit service keeps fold snapshots: the projection starts from one when it can. */
+  /**
+   * Where the audit service keeps fold snapshots (the projection starts from one when it can) and
+   * the projector keeps client_versions (history reads); without it those answer 503.
+   */
   ch?: Pick<ClickHouseHandle, 'client'>;
   /**
-   * The tenant's authorization state (resource servers, grants, keys, settings). With it the role
-   * also serves /oauth/token, the discovery documents and dynamic registration.
+   * Another authorization state than the tenant's (tests: an in-memory one they rotate at will)
+   * for /oauth/token, discovery, registration and the bootstrap; default the tenant.events fold.
    */
   directory?: AuthorizationDirectory;
-  /** With a directory: creates the bootstrap client's grant (see oauth/bootstrap.ts). */
+  /** With `directory`: creates the bootstrap client's grant; default the tenant's client-grant commands. */
   grants?: ClientGrantWriter;
   /** Where the bootstrap prints the credentials block once; default stdout. */
   print?: (text: string) => void;
@@ -47,10 +52,10 @@ export interface ApiRole {
   readiness: Record<string, Check>;
   projection: ClientProjection;
   commands: ClientCommands;
-  /** The authorization state the OAuth routes read, for the verifier to accept the tokens they issue. */
-  directory?: AuthorizationDirectory;
-  /** First start of a tenant: creates and prints the administrative client (when a directory and grants are wired). */
-  bootstrap?: () => Promise<'created' | 'skipped' | 'lost-race'>;
+  /** The authorization state the OAuth routes read (shared/oauth/ports.ts), for the verifier to accept the tokens they issue. */
+  directory: AuthorizationDirectory;
+  /** First start of a tenant: creates and prints the administrative client. */
+  bootstrap: () => Promise<'created' | 'skipped' | 'lost-race'>;
 }
 
 /**
@@ -58,11 +63,9 @@ export interface ApiRole {
  * since every instance needs every partition), the command handler, and the routes.
  */
 export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
-  const { config, kafka, admin, names, log, shutdown, directory } = deps;
+  const { config, kafka, admin, names, log, shutdown } = deps;
   const secretsKey = await resolveSecretsKey(config);
   const box = createSecretBox(secretsKey);
-  const signing = await loadOrCreateTenantSigningMaterial(config.DATA_DIR, config.TENANT_NAME);
-  const tenant = { name: config.TENANT_NAME, signingKeys: [toSigningKey(signing.certificatePem)] };
   const producer = await createEventProducer(kafka);
   shutdown.add('api producer', () => producer.disconnect());
 
@@ -89,39 +92,48 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
     partitions: config.KAFKA_PARTITIONS,
   });
   shutdown.add('api projection', () => runner.stop());
+  // Grants of deleted clients are void: the directory and the grant routes ask the clients fold.
+  const clientLive = (clientId: string) => {
+    const c = projection.store.get(clientId);
+    return c !== undefined && !c.deleted;
+  };
+  const tenant = await startTenantFeature({ config, kafka, admin, names, log, shutdown, producer, box, clientLive, clientsCaughtUp: () => catchUpOrUnavailable(projection) });
+  // Auth0 shows the tenant's signing certificate in every client: the key tokens are signed with now.
+  const tenantView: TenantView = {
+    name: config.TENANT_NAME,
+    get signingKeys() {
+      return [tenant.currentCertificate()];
+    },
+  };
   const commands = createClientCommands({ projection, producer, topic: names.clientEvents, box, log });
   // A refused request is answered even while Kafka is down; its audit record follows when it can.
   const auditRequests = withBackgroundDelivery(producer, log.child({ component: 'audit-requests' }));
   shutdown.add('audit requests delivery', () => auditRequests.disconnect());
 
   const issuer = issuerFromConfig(config);
-  const grants = deps.grants;
+  const directory = deps.directory ?? tenant.directory;
+  const grants = deps.grants ?? tenant.grants;
   return {
     projection,
     commands,
-    ...(directory ? { directory } : {}),
-    readiness: { clients_projection: () => projection.catchUp(1500) },
+    directory,
+    readiness: { clients_projection: () => projection.catchUp(1500), ...tenant.readiness },
     feature: async (app) => {
       recordAuditRequests(app, { producer: auditRequests, topic: names.auditRequests });
-      await clientRoutes(app, { commands, projection, box, tenant });
-      if (directory) {
-        const clients = projection.store;
-        await tokenRoutes(app, { directory, clients, box, issuer, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE });
-        await registerRoutes(app, {
-          directory, commands, clients, box, issuer, tokens: createRegistrationTokens(secretsKey),
-          initialAccessToken: config.DCR_INITIAL_ACCESS_TOKEN, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE,
-        });
-      }
+      await clientRoutes(app, { commands, projection, box, tenant: tenantView, ...(deps.ch ? { history: deps.ch } : {}) });
+      await tenant.feature(app);
+      const clients = projection.store;
+      await tokenRoutes(app, { directory, clients, box, issuer, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE });
+      await registerRoutes(app, {
+        directory, commands, clients, box, issuer, tokens: createRegistrationTokens(secretsKey),
+        initialAccessToken: config.DCR_INITIAL_ACCESS_TOKEN, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE,
+      });
     },
-    ...(directory && grants
-      ? {
-          bootstrap: () =>
-            bootstrapAdminClient({
-              projection, commands, grants, audience: config.AUTH_AUDIENCE, tenant: config.TENANT_NAME,
-              scopes: directory.resourceServer(config.AUTH_AUDIENCE)?.scopes.map((s) => s.value) ?? [...SCOPES],
-              tokenUrl: `${issuer}oauth/token`, log: log.child({ component: 'bootstrap' }), print: deps.print ?? ((text) => void process.stdout.write(text)),
-            }),
-        }
-      : {}),
+    bootstrap: () =>
+      bootstrapAdminClient({
+        projection, commands, grants, audience: config.AUTH_AUDIENCE, tenant: config.TENANT_NAME,
+        scopes: directory.resourceServer(config.AUTH_AUDIENCE)?.scopes.map((s) => s.value) ?? [...SCOPES],
+        tokenUrl: `${issuer}oauth/token`, log: log.child({ component: 'bootstrap' }), print: deps.print ?? ((text) => void process.stdout.write(text)),
+      }),
   };
 }

@@ -1,13 +1,11 @@
 import { CompressionTypes, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { ClientStateSchema, parseClientEventRecord, type ClientEventRecord, type ClientState } from '../../shared/clients/index.js';
-import { apply as applyClientEvent } from '../../shared/clients/fold.js';
+import type { ClientState } from '../../shared/clients/index.js';
 import {
-  CLIENT_EVENT_STATUS, checkEntry, degradeEntry, describeOperation, encodedToAuditLogRecord, encodeEntry, entryFromClientEvent, entryFromLogStreamEvent,
+  checkEntry, degradeEntry, describeOperation, encodedToAuditLogRecord, encodeEntry,
   entryFromRequestRecord, makeLogId, TYPE_OF_OUTCOME, parseRequestRecord, type AuditEntry, type DegradableEntry, type EncodedEntry, type RequestRecord,
 } from '../../shared/audit/index.js';
-import { LogStreamStateSchema, parseLogStreamEventRecord, type LogStreamEventRecord, type LogStreamState } from '../../shared/log-streams/index.js';
-import { apply as applyLogStreamEvent } from '../../shared/log-streams/fold.js';
+import { foldedTopics, type FoldedTopic } from './folded-topics.js';
 import { PoisonRecordError } from '../../shared/events/index.js';
 import { StagedMap } from '../../shared/fold/staged-map.js';
 import { readSnapshot, writeSnapshot } from '../../shared/fold/snapshot.js';
@@ -22,9 +20,9 @@ import { auditEntriesWritten } from '../../shared/metrics/index.js';
 
 export const DEFAULT_AUDIT_GROUP = 'apptrail-audit';
 
+type EventRecord = ReturnType<FoldedTopic['parse']>;
 type Input =
-  | { kind: 'event'; rec: ClientEventRecord }
-  | { kind: 'stream'; rec: LogStreamEventRecord }
+  | { kind: 'event'; rec: EventRecord }
   | { kind: 'request'; id: string; time: string; data: RequestRecord };
 
 export interface AuditConsumerOptions {
@@ -50,7 +48,7 @@ export interface AuditConsumerOptions {
  * services/audit: one entry per admin action, written to ClickHouse and published to audit.log.
  *
  * - Success entries need each event's verdict and the state before it, so this consumer folds
- *   clients.events and log-streams.events itself. On every assignment it drops the states of the
+ *   its event topics (clients.events, log-streams.events, tenant.events: folded-topics.ts) itself. On every assignment it drops the states of the
  *   partitions it was given and re-reads them from offset 0 up to the group's committed offset
  *   WITHOUT emitting: a fold from a clean slate is the only one guaranteed to match everyone
  *   else's (re-applying records over a state that already has them is not idempotent).
@@ -69,21 +67,14 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
   const groupId = opts.groupId ?? DEFAULT_AUDIT_GROUP;
   const log = opts.log.child({ role: 'audit' });
   const snapshotIntervalMs = opts.snapshotIntervalMs ?? 1000;
-  const { clientEvents, logStreamEvents, auditRequests, auditLog } = opts.names;
-  // Committed states: only a batch whose entries are durable moves them (see Stage).
-  const clients = new Map<string, ClientState>();
-  const streams = new Map<string, LogStreamState>();
-  // Per event topic: which partition each folded subject came from, and up to which offset the
-  // current assignment re-reads without emitting (`topic/partition` → offset).
-  const partitionOf = { [clientEvents]: new Map<string, number>(), [logStreamEvents]: new Map<string, number>() };
-  const forget = { [clientEvents]: (id: string) => clients.delete(id), [logStreamEvents]: (id: string) => streams.delete(id) };
+  const { clientEvents, auditRequests, auditLog } = opts.names;
+  // Per folded event topic: its committed states (only a batch whose entries are durable moves
+  // them, see Stage) and which partition each folded subject came from.
+  const folds = new Map(foldedTopics(opts.names).map((d) => [d.topic, { d, states: new Map<string, unknown>(), partitionOf: new Map<string, number>() }]));
+  const foldOf = (topic: string) => folds.get(topic)!;
+  // Up to which offset the current assignment re-reads without emitting (`topic/partition` → offset).
   const replayUntil = new Map<string, bigint>();
-  const EVENT_TOPICS = [clientEvents, logStreamEvents];
-  const load = {
-    [clientEvents]: (id: string, json: string) => clients.set(id, ClientStateSchema.parse(JSON.parse(json))),
-    [logStreamEvents]: (id: string, json: string) => streams.set(id, LogStreamStateSchema.parse(JSON.parse(json))),
-  };
-  const stateOf = { [clientEvents]: (id: string) => clients.get(id), [logStreamEvents]: (id: string) => streams.get(id) };
+  const EVENT_TOPICS = [...folds.keys()];
   // Subjects whose state changed since the partition's last snapshot (`topic/partition` → ids).
   const dirty = new Map<string, Set<string>>();
   const dirtyOf = (topic: string, partition: number) => {
@@ -125,10 +116,10 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
       const mine = new Set(assigned.filter((a) => a.topic === topic).map((a) => a.partition));
       if (mine.size === 0) continue;
       const [committed] = await withKafkaRetry(() => opts.admin.fetchOffsets({ groupId, topics: [topic] }));
-      const origin = partitionOf[topic]!;
+      const { d, states, partitionOf: origin } = foldOf(topic);
       for (const [id, p] of origin) {
         if (mine.has(p)) {
-          forget[topic]!(id);
+          states.delete(id);
           origin.delete(id);
         }
       }
@@ -148,7 +139,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
       }
       for (const s of snapshot.states) {
         if ((from.get(s.partition) ?? 0n) === 0n) continue;
-        load[topic]!(s.subject, s.state);
+        states.set(s.subject, d.load(s.state));
         origin.set(s.subject, s.partition);
       }
       log.info({ topic, partitions: [...mine], snapshot: Object.fromEntries([...from].map(([p, o]) => [p, o.toString()])), states: snapshot.states.length }, 'state for assigned partitions: snapshot plus tail');
@@ -157,19 +148,18 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
 
   /** A batch's fold: new states held aside until the batch is durable. */
   class Stage {
-    readonly clients = new StagedMap(clients);
-    readonly streams = new StagedMap(streams);
+    private readonly maps = new Map([...folds].map(([topic, f]) => [topic, new StagedMap(f.states)]));
+    of(topic: string): StagedMap<string, unknown> {
+      return this.maps.get(topic)!;
+    }
     commit(partition: number): void {
-      for (const id of this.clients.keys()) {
-        partitionOf[clientEvents]!.set(id, partition);
-        dirtyOf(clientEvents, partition).add(id);
+      for (const [topic, staged] of this.maps) {
+        for (const id of staged.keys()) {
+          foldOf(topic).partitionOf.set(id, partition);
+          dirtyOf(topic, partition).add(id);
+        }
+        staged.commit();
       }
-      for (const id of this.streams.keys()) {
-        partitionOf[logStreamEvents]!.set(id, partition);
-        dirtyOf(logStreamEvents, partition).add(id);
-      }
-      this.clients.commit();
-      this.streams.commit();
     }
   }
 
@@ -178,28 +168,24 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     const v = r.value;
     const replaying = BigInt(r.offset) < (replayUntil.get(`${r.topic}/${r.partition}`) ?? 0n);
     if (v.kind === 'event') {
-      const before = stage.clients.get(v.rec.event.client_id);
-      const { state, verdict } = applyClientEvent(before, v.rec.event, v.rec.time);
-      if (verdict === 'applied' && state) stage.clients.set(state.client_id, state);
-      return replaying ? undefined : entryFromClientEvent(v.rec, { verdict, before, after: verdict === 'applied' ? state : before });
+      const { d } = foldOf(r.topic);
+      const staged = stage.of(r.topic);
+      const subject = d.subject(v.rec);
+      const before = staged.get(subject);
+      const { state, verdict } = d.fold(before, v.rec);
+      if (verdict === 'applied' && state !== undefined) staged.set(subject, state);
+      return replaying ? undefined : d.entry(v.rec, { verdict, before, after: verdict === 'applied' ? state : before });
     }
-    if (v.kind === 'stream') {
-      const before = stage.streams.get(v.rec.event.stream_id);
-      const { state, verdict } = applyLogStreamEvent(before, v.rec.event, v.rec.time);
-      if (verdict === 'applied' && state) stage.streams.set(state.id, state);
-      return replaying ? undefined : entryFromLogStreamEvent(v.rec, { verdict, before, after: verdict === 'applied' ? state : before });
-    }
-    return entryFromRequestRecord(v.id, v.time, v.data, stage.clients.get(v.data.target_client_id)?.config.name ?? '');
+    return entryFromRequestRecord(v.id, v.time, v.data, (stage.of(clientEvents).get(v.data.target_client_id) as ClientState | undefined)?.config.name ?? '');
   }
 
   /** What identifies the action of a record, even when nothing else about it can be kept. */
   function skeletonOf(r: ConsumedRecord<Input>): DegradableEntry | undefined {
     const v = r.value;
     if (BigInt(r.offset) < (replayUntil.get(`${r.topic}/${r.partition}`) ?? 0n)) return undefined;
-    const { meta, time, key } =
-      v.kind === 'event' ? { meta: v.rec.meta, time: v.rec.time, key: `clients.events:${v.rec.id}` }
-      : v.kind === 'stream' ? { meta: v.rec.meta, time: v.rec.time, key: `log-streams.events:${v.rec.id}` }
-      : { meta: v.data.meta, time: v.time, key: `audit.requests:${v.id}` };
+    const d = v.kind === 'event' ? foldOf(r.topic).d : undefined;
+    const { meta, time, key } = v.kind === 'event' ? { meta: v.rec.meta, time: v.rec.time, key: `${d!.label}:${v.rec.id}` } : { meta: v.data.meta, time: v.time, key: `audit.requests:${v.id}` };
+    const target = v.kind === 'event' ? d!.target(v.rec) : { client_id: v.data.target_client_id, status: v.data.status };
     const date = new Date(Date.parse(time)).toISOString();
     return {
       log_id: makeLogId(Date.parse(date), key),
@@ -211,8 +197,8 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
       user_name: meta.actorname,
       ip: meta.ip,
       user_agent: meta.useragent,
-      target_client_id: v.kind === 'event' ? v.rec.event.client_id : v.kind === 'request' ? v.data.target_client_id : '',
-      details: { request: { method: meta.method.toLowerCase(), path: meta.path }, response: { statusCode: v.kind === 'request' ? v.data.status : v.kind === 'event' ? CLIENT_EVENT_STATUS[v.rec.event.type] : v.rec.event.type === 'log_stream.deleted' ? 204 : 200 } },
+      target_client_id: target.client_id,
+      details: { request: { method: meta.method.toLowerCase(), path: meta.path }, response: { statusCode: target.status } },
     };
   }
 
@@ -289,7 +275,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     if (!force && now - (lastSnapshotAt.get(key) ?? 0) < snapshotIntervalMs) return;
     const ids = dirty.get(key) ?? new Set<string>();
     try {
-      await writeSnapshot(opts.ch, topic, partition, through, [...ids].map((id) => [id, JSON.stringify(stateOf[topic]!(id))] as [string, string]));
+      await writeSnapshot(opts.ch, topic, partition, through, [...ids].map((id) => [id, JSON.stringify(foldOf(topic).states.get(id))] as [string, string]));
       ids.clear();
       lastSnapshotAt.set(key, now);
     } catch (err) {
@@ -300,16 +286,14 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
   const runner = await startConsumerRunner<Input>({
     kafka: opts.kafka,
     groupId,
-    topics: [clientEvents, logStreamEvents, auditRequests],
+    topics: [...EVENT_TOPICS, auditRequests],
     fromBeginning: true,
     commit: 'handler',
     onAssigned,
-    parse: (m, topic) =>
-      topic === clientEvents
-        ? { kind: 'event', rec: parseClientEventRecord(m) }
-        : topic === logStreamEvents
-          ? { kind: 'stream', rec: parseLogStreamEventRecord(m) }
-          : { kind: 'request', ...parseRequestRecord(m) },
+    parse: (m, topic): Input => {
+      const f = folds.get(topic);
+      return f ? { kind: 'event', rec: f.d.parse(m) } : { kind: 'request', ...parseRequestRecord(m) };
+    },
     handle: async (records, ctx) => {
       // Derived on every attempt from the committed state: what a failed attempt folded was
       // never committed, so each attempt yields the same entries.

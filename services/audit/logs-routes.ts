@@ -4,10 +4,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { stringify } from 'csv-stringify';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { buildLogGet, buildLogsCount, buildLogsExportPage, buildLogsSelect, fromAuditRow, isCheckpointMode, type BuiltQuery, type LogObject } from '../../shared/audit/index.js';
+import {
+  HISTOGRAM_INTERVALS, buildLogGet, buildLogsCount, buildLogsExportPage, buildLogsHistogram, buildLogsSelect, buildLogsSpan, checkInterval, chooseInterval,
+  fromAuditRow, isCheckpointMode, toHistogramBuckets, type BuiltQuery, type HistogramInterval, type LogObject,
+} from '../../shared/audit/index.js';
 import { principalOf, requireAnyScope } from '../../shared/auth/index.js';
 import { notFound } from '../../shared/errors/auth0-error.js';
 import { boolParam, csvParam } from '../../shared/http/query-params.js';
+import type { Logger } from '../../shared/log/index.js';
+import { logsStreamRoutes, type LogsStreamOptions } from './logs-stream.js';
 
 const READ_LOGS = ['read:logs', 'read:logs_users'];
 const EXPORT_PAGE = 5_000;
@@ -30,6 +35,19 @@ const ExportQuerySchema = z.strictObject({
   format: z.enum(['ndjson', 'csv']).default('ndjson'),
   fields: csvParam.optional(),
   include_fields: boolParam.optional(),
+});
+
+const HistogramQuerySchema = z.strictObject({
+  q: z.string().optional().describe('Auth0 log search syntax, as for GET /api/v2/logs'),
+  interval: z.enum(['auto', ...(Object.keys(HISTOGRAM_INTERVALS) as HistogramInterval[])]).default('auto')
+    .describe('Bucket width; auto picks the finest with at most 200 buckets over the matching entries'),
+});
+
+const HistogramSchema = z.object({
+  interval: z.enum(Object.keys(HISTOGRAM_INTERVALS) as [HistogramInterval, ...HistogramInterval[]]),
+  interval_ms: z.number(),
+  total: z.number(),
+  buckets: z.array(z.object({ date: z.string(), total: z.number(), counts: z.record(z.string(), z.number()) })),
 });
 
 type Row = Record<string, unknown>;
@@ -65,9 +83,10 @@ async function* exportEntries(ch: Pick<ClickHouseHandle, 'client'>, q: z.infer<t
   }
 }
 
-export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHouseHandle, 'client'> }): Promise<void> {
+export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHouseHandle, 'client'>; log?: Logger; stream?: LogsStreamOptions }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { ch } = deps;
+  await logsStreamRoutes(app, { ch, ...(deps.log ? { log: deps.log } : {}), ...(deps.stream ? { options: deps.stream } : {}) });
   const tags = ['logs'];
 
   r.get('/api/v2/logs', { schema: { tags, summary: 'Search log events', querystring: LogsQuerySchema } }, async (req, reply) => {
@@ -110,6 +129,27 @@ export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHou
     void reply.header('content-type', 'application/x-ndjson').header('content-disposition', 'attachment; filename="audit-log.ndjson"');
     return reply.send(lines);
   });
+
+  r.get(
+    '/api/v2/logs/histogram',
+    { schema: { tags, summary: 'Count log events per interval and type (apptrail addition)', querystring: HistogramQuerySchema, response: { 200: HistogramSchema } } },
+    async (req) => {
+      requireAnyScope(principalOf(req), READ_LOGS);
+      const { q, interval } = req.query;
+      const [span] = await rows(ch, buildLogsSpan(q));
+      const total = Number(span?.total ?? 0);
+      if (total === 0) {
+        const none: HistogramInterval = interval === 'auto' ? 'hour' : interval;
+        return { interval: none, interval_ms: HISTOGRAM_INTERVALS[none], total, buckets: [] };
+      }
+      const first = Number(span!.first_ms);
+      const last = Number(span!.last_ms);
+      const chosen = interval === 'auto' ? chooseInterval(first, last) : interval;
+      checkInterval(chosen, first, last);
+      const grouped = await rows(ch, buildLogsHistogram(q, chosen));
+      return { interval: chosen, interval_ms: HISTOGRAM_INTERVALS[chosen], total, buckets: toHistogramBuckets(grouped as Array<{ bucket_ms: unknown; type: unknown; count: unknown }>) };
+    },
+  );
 
   r.get('/api/v2/logs/:id', { schema: { tags, summary: 'Get a log event by id', params: z.strictObject({ id: z.string().min(1).max(64) }) } }, async (req) => {
     requireAnyScope(principalOf(req), READ_LOGS);

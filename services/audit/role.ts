@@ -1,5 +1,4 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/config/index.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import type { Logger } from '../../shared/log/index.js';
@@ -7,7 +6,6 @@ import type { Shutdown } from '../../shared/lifecycle/index.js';
 import { createEventProducer, roleGroupId, type TopicNames } from '../../shared/kafka/index.js';
 import { applyRetention } from '../../shared/audit/index.js';
 import { startAuditConsumer } from './consumer.js';
-import { logsRoutes } from './logs-routes.js';
 
 export interface AuditRoleDeps {
   config: Config;
@@ -19,8 +17,11 @@ export interface AuditRoleDeps {
   shutdown: Shutdown;
 }
 
-/** The audit writer plus the logs API that reads what it wrote. */
-export async function startAuditRole(deps: AuditRoleDeps): Promise<{ feature: (app: FastifyInstance) => Promise<void> }> {
+/**
+ * The audit writer. The logs API that reads what it wrote is mounted by every process that serves
+ * HTTP for the api or audit role (services/main.ts), so one base URL serves the whole Management API.
+ */
+export async function startAuditRole(deps: AuditRoleDeps): Promise<void> {
   const { config, ch, shutdown } = deps;
   await applyRetention(ch.client, config.AUDIT_RETENTION_DAYS);
   const producer = await createEventProducer(deps.kafka);
@@ -36,5 +37,4 @@ export async function startAuditRole(deps: AuditRoleDeps): Promise<{ feature: (a
     fetch: { maxWaitMs: config.AUDIT_BATCH_MAX_MS, minBytes: config.AUDIT_BATCH_MIN_BYTES },
   });
   shutdown.add('audit consumer', () => consumer.stop());
-  return { feature: (app) => logsRoutes(app, { ch }) };
 }

@@ -1,5 +1,9 @@
 import { ClientStateSchema, type ClientState } from '../../shared/clients/index.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { toDateTime64 } from '../../shared/clickhouse/clamped-datetime.js';
+import { canonicalJson } from '../../shared/json/canonical.js';
+
+export { canonicalJson, toDateTime64 };
 
 /** The projection table (migration 1 in shared/migrations). */
 export const CLIENTS_TABLE = 'clients';
@@ -37,33 +41,6 @@ export interface StoredClient {
 }
 
 const COLUMNS = 'client_id, version, deleted, name, app_type, is_first_party, created_at, updated_at, state, kafka_topic, kafka_partition, kafka_offset';
-
-/**
- * JSON with object keys sorted at every level. The state reaches the table along different paths
- * (folded from events, or read back from the table and folded further), which build objects in
- * different key orders; sorting makes the same state always the same string, so a replayed table
- * is byte-identical to the live one.
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-    return sorted;
-  });
-}
-
-// DateTime64's range. The event time is any valid ISO time, and an out-of-range one must not make
-// the insert fail forever (a stalled partition); the exact time stays in `state`.
-const MIN_MS = Date.UTC(1900, 0, 1);
-const MAX_MS = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
-
-/** ISO time → the text form both chDB and a server parse for DateTime64(3, 'UTC'). */
-export function toDateTime64(iso: string): string {
-  const ms = Date.parse(iso);
-  const clamped = Number.isFinite(ms) ? Math.min(MAX_MS, Math.max(MIN_MS, ms)) : MIN_MS;
-  return new Date(clamped).toISOString().replace('T', ' ').replace('Z', '');
-}
 
 export function toClientRow(state: ClientState, source: SourcePosition): ClientRow {
   return {

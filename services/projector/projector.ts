@@ -3,6 +3,7 @@ import { apply, parseClientEventRecord, type ClientEventRecord } from '../../sha
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { startConsumerRunner, type ConsumedRecord, type EventProducer } from '../../shared/kafka/index.js';
 import type { Logger } from '../../shared/log/index.js';
+import { insertVersionRows, toVersionRow, type ClientVersionRow } from '../../shared/client-history/index.js';
 import { insertClientRows, readStoredClients, toClientRow, type ClientRow, type SourcePosition, type StoredClient } from './clients-table.js';
 
 /*
@@ -54,6 +55,8 @@ export const parseClientEvent = parseClientEventRecord;
 export interface FoldedBatch {
   /** One row per applied event, in offset order. */
   rows: ClientRow[];
+  /** The same events' history rows (client_versions), in the same order. */
+  versions: ClientVersionRow[];
   applied: number;
   conflicts: number;
   /** Records already in the table (redelivered). */
@@ -70,7 +73,7 @@ export function alreadyProjected(stored: StoredClient | undefined, at: SourcePos
 /** Folds one partition's records (offset order) onto the stored states; pure. */
 export function foldBatch(stored: ReadonlyMap<string, StoredClient>, records: PositionedRecord[], log?: Logger): FoldedBatch {
   const current = new Map(stored);
-  const out: FoldedBatch = { rows: [], applied: 0, conflicts: 0, skipped: 0 };
+  const out: FoldedBatch = { rows: [], versions: [], applied: 0, conflicts: 0, skipped: 0 };
   for (const rec of records) {
     const { event, time } = rec.value;
     const at: SourcePosition = { topic: rec.topic, partition: rec.partition, offset: rec.offset };
@@ -88,14 +91,16 @@ export function foldBatch(stored: ReadonlyMap<string, StoredClient>, records: Po
     }
     current.set(state.client_id, { state, source: at });
     out.rows.push(toClientRow(state, at));
+    out.versions.push(toVersionRow(rec.value, before?.state, state, at));
     out.applied++;
   }
   return out;
 }
 
 /**
- * Materialises clients.events into the clients table. Per partition batch: read the batch's
- * clients from the table, fold, insert one row per applied event in one insert; the runner commits
+ * Materialises clients.events into the clients table and the client_versions history. Per
+ * partition batch: read the batch's clients from the table, fold, insert one history row and one
+ * clients row per applied event (one insert per table); the runner commits
  * after that. ClickHouse down → the read or insert throws → the runner retries the same batch with
  * back-off, nothing committed, nothing lost. An unparsable record → the runner's dead-letter topic.
  */
@@ -111,6 +116,10 @@ export async function startProjector(opts: ProjectorOptions): Promise<Projector>
     async handle(records, ctx) {
       const stored = await readStoredClients(opts.ch, records.map((r) => r.value.event.client_id));
       const batch = foldBatch(stored, records, log);
+      // History first: a redelivery skips records at or before the clients row's position, so the
+      // versions must be in before that row is; a retry after a failed clients insert rewrites
+      // identical version rows, which the table's key collapses.
+      await insertVersionRows(opts.ch, batch.versions);
       await insertClientRows(opts.ch, batch.rows);
       log.debug({ partition: ctx.partition, records: records.length, applied: batch.applied, conflicts: batch.conflicts, skipped: batch.skipped }, 'batch projected');
     },

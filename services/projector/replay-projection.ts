@@ -3,6 +3,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { ClientStateStore } from '../../shared/clients/index.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import type { Logger } from '../../shared/log/index.js';
+import { CLIENT_VERSIONS_TABLE, insertVersionRows, toVersionRow, type ClientVersionRow } from '../../shared/client-history/index.js';
 import { CLIENTS_TABLE, insertClientRows, toClientRow, type ClientRow, type SourcePosition } from './clients-table.js';
 import { DEFAULT_PROJECTOR_GROUP, parseClientEvent } from './projector.js';
 
@@ -20,6 +21,11 @@ import { DEFAULT_PROJECTOR_GROUP, parseClientEvent } from './projector.js';
  */
 
 export const REPLAY_STAGING_TABLE = 'clients_replay';
+/**
+ * The history is rebuilt the same way, but streamed: its rows go to this staging table while the
+ * topic is read (memory grows with clients, not events) and it is swapped in after the clients table.
+ */
+export const REPLAY_VERSIONS_STAGING_TABLE = 'client_versions_replay';
 
 export class ReplayError extends Error {
   override name = 'ReplayError';
@@ -75,11 +81,14 @@ export async function replayProjection(opts: ReplayOptions): Promise<ReplayResul
       ends.set(p.partition, BigInt(p.high));
     }
 
-    const folded = await foldTopic(opts.kafka, opts.topic, ends, log, opts.idleTimeoutMs ?? 60_000);
+    const history = await openHistoryStaging(opts.ch);
+    const folded = await foldTopic(opts.kafka, opts.topic, ends, log, opts.idleTimeoutMs ?? 60_000, history.add);
+    await history.flush();
 
     await assertProjectorIdle(admin, projectorGroup);
     await assertCommittedWithin(admin, projectorGroup, opts.topic, ends);
     await swapIn(opts.ch, folded.rows, log);
+    await swapInHistory(opts.ch);
 
     const result: ReplayResult = {
       topic: opts.topic,
@@ -126,7 +135,14 @@ interface FoldedTopic {
 }
 
 /** Reads every partition from 0 to its end offset with a throw-away group that never commits. */
-async function foldTopic(kafka: Kafka, topic: string, ends: Map<number, bigint>, log: Logger, idleTimeoutMs: number): Promise<FoldedTopic> {
+async function foldTopic(
+  kafka: Kafka,
+  topic: string,
+  ends: Map<number, bigint>,
+  log: Logger,
+  idleTimeoutMs: number,
+  onVersion: (row: ClientVersionRow) => Promise<void>,
+): Promise<FoldedTopic> {
   const store = new ClientStateStore();
   const positions = new Map<string, SourcePosition>();
   const out: FoldedTopic = { rows: [], records: 0, applied: 0, conflicts: 0, poison: 0 };
@@ -166,10 +182,12 @@ async function foldTopic(kafka: Kafka, topic: string, ends: Map<number, bigint>,
               out.poison++;
               continue;
             }
-            const { verdict } = store.apply(rec);
-            if (verdict === 'applied') {
+            const { verdict, before, after } = store.apply(rec);
+            if (verdict === 'applied' && after) {
               out.applied++;
-              positions.set(rec.event.client_id, { topic, partition: batch.partition, offset: message.offset });
+              const at = { topic, partition: batch.partition, offset: message.offset };
+              positions.set(rec.event.client_id, at);
+              await onVersion(toVersionRow(rec, before, after, at));
             } else {
               out.conflicts++;
             }
@@ -198,6 +216,30 @@ async function foldTopic(kafka: Kafka, topic: string, ends: Map<number, bigint>,
   }
   out.rows.sort((a, b) => (a.client_id < b.client_id ? -1 : a.client_id > b.client_id ? 1 : 0));
   return out;
+}
+
+/** The history staging table, filled in inserts of ROWS_PER_INSERT rows as the fold produces them. */
+async function openHistoryStaging(ch: Pick<ClickHouseHandle, 'client'>): Promise<{ add(row: ClientVersionRow): Promise<void>; flush(): Promise<void> }> {
+  await ch.client.command({ query: `DROP TABLE IF EXISTS ${REPLAY_VERSIONS_STAGING_TABLE}` });
+  await ch.client.command({ query: `CREATE TABLE ${REPLAY_VERSIONS_STAGING_TABLE} AS ${CLIENT_VERSIONS_TABLE}` });
+  let buffer: ClientVersionRow[] = [];
+  const flush = async () => {
+    const rows = buffer;
+    buffer = [];
+    await insertVersionRows(ch, rows, REPLAY_VERSIONS_STAGING_TABLE);
+  };
+  return {
+    async add(row) {
+      buffer.push(row);
+      if (buffer.length >= ROWS_PER_INSERT) await flush();
+    },
+    flush,
+  };
+}
+
+async function swapInHistory(ch: Pick<ClickHouseHandle, 'client'>): Promise<void> {
+  await ch.client.command({ query: `EXCHANGE TABLES ${CLIENT_VERSIONS_TABLE} AND ${REPLAY_VERSIONS_STAGING_TABLE}` });
+  await ch.client.command({ query: `DROP TABLE ${REPLAY_VERSIONS_STAGING_TABLE}` });
 }
 
 async function swapIn(ch: Pick<ClickHouseHandle, 'client'>, rows: ClientRow[], log: Logger): Promise<void> {

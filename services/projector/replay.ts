@@ -1,5 +1,6 @@
 /**
- * `npm run replay`: rebuilds the clients table from clients.events and prints one summary line.
+ * `npm run replay`: rebuilds the clients table and the client_versions history from clients.events
+ * and prints one summary line.
  * Same configuration as `npm start` (shared/config); with KAFKA_BROKERS unset it uses the local
  * broker (reused when one is running, else started from DATA_DIR and stopped again).
  * Failures print one line on stderr and exit 1; LOG_LEVEL=debug also logs the error in full.
@@ -28,7 +29,7 @@ function folderInUse(dataPath: string, pid: number): string {
 function summaryLine(r: ReplayResult, ch: Pick<ClickHouseHandle, 'database' | 'mode'>): string {
   return `replay: rebuilt ${ch.database}.clients (${ch.mode}) from ${r.topic} (${r.partitions} partitions): ` +
     `${r.records} records, ${r.applied} applied, ${r.conflicts} conflicts, ${r.poison} unreadable; ` +
-    `${r.clients} clients (${r.deleted} deleted) in ${(r.durationMs / 1000).toFixed(1)}s`;
+    `${r.clients} clients (${r.deleted} deleted), ${r.applied} versions in client_versions, in ${(r.durationMs / 1000).toFixed(1)}s`;
 }
 
 async function main(): Promise<number> {

@@ -5,6 +5,7 @@ import { presentLogStream, type Applied as LogStreamApplied, type LogStreamEvent
 import { describeOperation } from './operations.js';
 import { redactSecrets } from './redact.js';
 import type { RequestRecord } from './request-record.js';
+import { presentClientGrant, presentResourceServer, type TenantEventType, type TenantEventRecord, type TenantResourceState, type Applied as TenantApplied } from '../tenant/index.js';
 
 /** The status the API answered with when a client event took effect. */
 export const CLIENT_EVENT_STATUS: Record<ClientEventType, number> = { 'client.created': 201, 'client.updated': 200, 'client.deleted': 204, 'client.secret_rotated': 200 };
@@ -26,7 +27,8 @@ function redactedClient(state: ClientState): Record<string, unknown> {
   return client;
 }
 
-type Change = { field: string; before?: unknown; after?: unknown };
+/** A changed field with its before/after values, secrets as "REDACTED". */
+export type Change = { field: string; before?: unknown; after?: unknown };
 
 /** A diff's change as the entry names it (`field` for `path`), keys in the same order. */
 function asChange(c: FieldChange): Change {
@@ -37,10 +39,11 @@ function asChange(c: FieldChange): Change {
 }
 
 /**
- * Field changes with before/after. An update names its changed fields, so only those are compared
- * (the hot path: most events are updates); other events diff the whole states.
+ * Field changes with before/after, secrets redacted: what an audit entry and a client version
+ * show. An update names its changed fields, so only those are compared (the hot path: most events
+ * are updates); other events diff the whole states.
  */
-function changesOf(rec: ClientEventRecord, applied: Applied): Change[] {
+export function clientEventChanges(rec: ClientEventRecord, applied: Applied): Change[] {
   const { event } = rec;
   if (event.type !== 'client.updated' || !applied.before || !applied.after) {
     return diffClientStates(applied.before, applied.after).map(asChange);
@@ -66,7 +69,7 @@ export function entryFromClientEvent(rec: ClientEventRecord, applied: Applied): 
   if (applied.verdict !== 'applied') return undefined;
   const { event, meta } = rec;
   const target = applied.after ?? applied.before;
-  const changes = changesOf(rec, applied);
+  const changes = clientEventChanges(rec, applied);
   const secretsChanged = changes.filter((c) => c.field === 'client_secret' || c.field === 'encryption_key').map((c) => c.field);
   // The answer the caller got, as Auth0 logs it: the client with its secrets redacted.
   const responseBody = event.type === 'client.deleted' || !applied.after ? undefined : redactedClient(applied.after);
@@ -181,4 +184,74 @@ export function entryFromLogStreamEvent(rec: LogStreamEventRecord, applied: LogS
       log_stream: { id: event.stream_id, name: target?.name ?? '' },
     },
   };
+}
+
+/** The status the API answered with when a tenant.events record took effect. */
+export const TENANT_EVENT_STATUS: Record<TenantEventType, number> = {
+  'resource_server.created': 201, 'resource_server.updated': 200, 'resource_server.deleted': 204,
+  'client_grant.created': 201, 'client_grant.updated': 200, 'client_grant.deleted': 204,
+  'tenant_settings.updated': 200,
+  'signing_keys.initialised': 201, 'signing_keys.rotated': 201, 'signing_keys.revoked': 200,
+};
+const TENANT_DESCRIPTION: Record<TenantEventType, string> = {
+  'resource_server.created': 'Create a resource server', 'resource_server.updated': 'Update a resource server', 'resource_server.deleted': 'Delete a resource server',
+  'client_grant.created': 'Create client grant', 'client_grant.updated': 'Update client grant', 'client_grant.deleted': 'Delete client grant',
+  'tenant_settings.updated': 'Update tenant settings',
+  'signing_keys.initialised': 'Generate the application signing keys', 'signing_keys.rotated': 'Rotate the Application Signing Key', 'signing_keys.revoked': 'Revoke an Application Signing Key by its key id',
+};
+
+/** What a tenant resource shows in the trail: the API's object; keys without their sealed private half. */
+function tenantView(s: TenantResourceState | undefined): Record<string, unknown> | undefined {
+  if (!s || s.deleted) return undefined;
+  switch (s.kind) {
+    case 'resource_server': return presentResourceServer(s);
+    case 'client_grant': return presentClientGrant(s);
+    case 'tenant_settings': return { ...s.data };
+    case 'signing_keys': return { current_kid: s.data.current_kid, next_kid: s.data.next_kid, keys: s.data.keys.map(({ private_key_sealed: _sealed, cert: _cert, ...k }) => k) };
+  }
+}
+
+/**
+ * The sapi entry for an applied tenant.events record, derived from the event that took effect.
+ * Key material never enters it: private keys are sealed on the event and redacted here with every
+ * other `*_sealed` value, and certificates (public, but bulky) are left out.
+ */
+export function entryFromTenantEvent(rec: TenantEventRecord, applied: TenantApplied): AuditEntry | undefined {
+  if (applied.verdict !== 'applied') return undefined;
+  const { event, meta } = rec;
+  const changes = diff(tenantView(applied.before), tenantView(applied.after)).map(asChange);
+  const body = redactSecrets(event.data) as Record<string, unknown>;
+  const grantClient = applied.after?.kind === 'client_grant' ? applied.after.data.client_id : applied.before?.kind === 'client_grant' ? applied.before.data.client_id : '';
+  return {
+    hostname: '', audience: '', connection: '', connection_id: '', organization_id: '', strategy: '', strategy_type: '',
+    log_id: makeLogId(Date.parse(rec.time), `tenant.events:${rec.id}`),
+    date: new Date(rec.time).toISOString(),
+    type: 'sapi',
+    description: TENANT_DESCRIPTION[event.type],
+    client_id: meta.actorclient,
+    client_name: '',
+    user_id: meta.actor,
+    user_name: meta.actorname,
+    ip: meta.ip,
+    user_agent: meta.useragent,
+    target_client_id: grantClient,
+    target_client_name: '',
+    scope: '',
+    details: {
+      request: { method: meta.method.toLowerCase(), path: meta.path, query: {}, body: stripCerts(body) },
+      response: { statusCode: TENANT_EVENT_STATUS[event.type], body: tenantView(applied.after) },
+      changes,
+      verdict: 'applied',
+      tenant_resource: { kind: (applied.after ?? applied.before)?.kind ?? '', id: event.subject },
+    },
+  };
+}
+
+/** Key records in an event body without their certificate text. */
+function stripCerts(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripCerts);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (k !== 'cert') out[k] = stripCerts(v);
+  return out;
 }

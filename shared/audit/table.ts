@@ -59,7 +59,12 @@ PARTITION BY toYYYYMM(date)
 ORDER BY (client_id, date, log_id)`;
 
 /** To append to the app's migration list (shared/migrations/index.ts). */
-export const auditMigrations: Migration[] = [{ version: 100, name: 'audit_log', up: [CREATE_AUDIT_LOG] }];
+export const auditMigrations: Migration[] = [
+  { version: 100, name: 'audit_log', up: [CREATE_AUDIT_LOG] },
+  // The live tail (GET /api/v2/logs/stream) reads entries by insert time: a min/max per granule
+  // lets it skip everything but the newest parts instead of scanning the table every poll.
+  { version: 110, name: 'audit_log inserted_at index', up: [`ALTER TABLE ${AUDIT_TABLE} ADD INDEX IF NOT EXISTS idx_inserted_at inserted_at TYPE minmax GRANULARITY 1`] },
+];
 
 export const MAX_RETENTION_DAYS = 36_500;
 

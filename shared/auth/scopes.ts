@@ -13,5 +13,18 @@ export const SCOPES = [
   'read:log_streams',
   'update:log_streams',
   'delete:log_streams',
+  'read:resource_servers',
+  'create:resource_servers',
+  'update:resource_servers',
+  'delete:resource_servers',
+  'read:client_grants',
+  'create:client_grants',
+  'update:client_grants',
+  'delete:client_grants',
+  'read:tenant_settings',
+  'update:tenant_settings',
+  'read:signing_keys',
+  'create:signing_keys',
+  'update:signing_keys',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

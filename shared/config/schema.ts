@@ -42,6 +42,7 @@ export const ConfigSchema = z.object({
   AUTH_ISSUER: z.string().optional().describe('Expected `iss` of access tokens (checked when set)'),
   AUTH_JWKS_URL: z.url().optional().describe('JWKS URL for RS256 tokens; unset = HS256 with AUTH_SIGNING_SECRET'),
   AUTH_SIGNING_SECRET: z.string().min(32).optional().describe('HS256 secret for local tokens; unset = generated into DATA_DIR'),
+  SIGNING_KEY_FILE: z.string().min(1).optional().describe('PEM file with an RSA PRIVATE KEY (PKCS#8) to use as the first token-signing key; unset = generated on first start'),
   OAUTH_ISSUER: z.url().refine((u) => u.endsWith('/'), 'must end with /').optional().describe('`iss` of the tokens /oauth/token issues and the issuer in /.well-known/openid-configuration (e.g. https://tenant.example.com/); unset = the origin of AUTH_AUDIENCE with a trailing /'),
   OAUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600).describe('/oauth/token requests per minute per client_id (and /oidc/register per IP) and instance; 0 disables. Excess gets 429 {error: too_many_requests}'),
   DCR_INITIAL_ACCESS_TOKEN: z.string().min(32).optional().describe('When set, POST /oidc/register needs `Authorization: Bearer <this>` (RFC 7591 initial access token); unset = open registration while the tenant flag enable_dynamic_client_registration is on'),
@@ -51,6 +52,10 @@ export const ConfigSchema = z.object({
 
   AUDIT_BATCH_MIN_BYTES: z.coerce.number().int().min(1).default(65536).describe('Audit batches flush once this many bytes of records wait (size trigger)'),
   AUDIT_BATCH_MAX_MS: z.coerce.number().int().min(1).default(200).describe('…or once the oldest waited this long (age trigger)'),
+  LOGS_STREAM_MAX_PER_CALLER: z.coerce.number().int().min(1).default(5).describe('Live tails (GET /api/v2/logs/stream) one caller (token azp, else sub) may hold open per instance; one more gets 429'),
+  LOGS_STREAM_POLL_MS: z.coerce.number().int().min(10).default(100).describe('How often a live tail asks ClickHouse for new entries'),
+  LOGS_STREAM_SETTLE_MS: z.coerce.number().int().min(0).default(200).describe('A live tail sends an entry once it was inserted this long ago, so an insert that began earlier but became visible later is never skipped'),
+  LOGS_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15000).describe('Interval of the comment lines that keep an idle live tail open through proxies'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30).describe('Audit rows older than this are dropped by TTL'),
 
   EXPORTER_SUSPEND_AFTER_MS: z.coerce.number().int().min(1).default(3_600_000).describe('A log stream whose sink keeps failing this long without a single delivery is suspended (PATCH status active resumes it from its own position)'),

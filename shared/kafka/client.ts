@@ -13,8 +13,10 @@ const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 // The same holds for CONCURRENT_TRANSACTIONS right after a commit. And the idempotent producer's
 // "limiting retries" warning is a choice we make on purpose: a send that cannot reach Kafka must
 // fail (the API answers 503, nothing is acknowledged) rather than hang forever.
+// A fresh topic's "not the leader" / "does not host this topic-partition" answers are retried by
+// kafkajs or by withKafkaRetry (ensureTopics waits for them on purpose): a clean start logs no ERROR.
 const RETRIED_BY_KAFKAJS =
-  /coordinator is loading|coordinator is not available|not the correct coordinator|leader is not available|rebalanc|concurrent operation on the same transaction|Limiting retries for the idempotent producer/i;
+  /not the leader for that topic-partition|does not host this topic-partition|coordinator is loading|coordinator is not available|not the correct coordinator|leader is not available|rebalanc|concurrent operation on the same transaction|Limiting retries for the idempotent producer/i;
 
 export function createKafka(opts: { brokers: string[]; clientId: string; log: Logger }): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';

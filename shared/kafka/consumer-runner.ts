@@ -6,7 +6,7 @@ import { backoffDelay, sleep } from '../retry/index.js';
 import { classifyFailure, describeFailure, failureSignature, type FailureClass } from './failure.js';
 import { DEFAULT_DLQ_LIMIT, DlqLimitState, type DlqLimit } from './dlq-limit.js';
 import { processConsumerStatus, type ConsumerStatusBoard } from './consumer-status.js';
-import { deadLetters, recordsHandled } from '../metrics/index.js';
+import { consumerLag, consumerPosition, deadLetters, recordsHandled } from '../metrics/index.js';
 
 export interface ConsumedRecord<T> {
   topic: string;
@@ -203,6 +203,13 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
     // The next offset to commit: everything before it is handled or dead-lettered.
     const firstOffset = BigInt(batch.messages[0]!.offset);
     let handledTo = firstOffset;
+    const labels = { group: opts.groupId, topic, partition: String(partition) };
+    const highWatermark = BigInt(batch.highWatermark);
+    const standAt = (next: bigint) => {
+      consumerPosition.set(labels, Number(next));
+      consumerLag.set(labels, Number(highWatermark > next ? highWatermark - next : 0n));
+    };
+    standAt(firstOffset);
 
     /**
      * Commits what is handled. A failed commit (a rebalance, the broker away) must not make the
@@ -365,7 +372,10 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
       }
       if (result === 'stopped') log.info({ topic, partition, firstOffset: batch.firstOffset() }, 'batch left partly uncommitted (stopping or revoked); the rest will be redelivered');
       if (haltAt && result === 'done') halt(haltAt.offset, describeFailure(haltAt.error), haltAt.error);
-      if (handledTo > firstOffset) resolveOffset((handledTo - 1n).toString());
+      if (handledTo > firstOffset) {
+        resolveOffset((handledTo - 1n).toString());
+        standAt(handledTo);
+      }
     } finally {
       stopping.signal.removeEventListener('abort', onStop);
     }

@@ -12,3 +12,4 @@ export * from './dlq-limit.js';
 export * from './consumer-status.js';
 export * from './append-and-await.js';
 export * from './background-delivery.js';
+export * from './decide-and-append.js';

@@ -66,14 +66,20 @@ export async function ensureKafkaJars(options: FetchOptions = {}): Promise<strin
   const partial = `${libs}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(versionDir, { recursive: true });
+  // Maven is quiet (its transfer log is thousands of lines), so say every 10 s that it still works.
+  const fetchStarted = Date.now();
+  const ticker = setInterval(() => options.log?.(`still fetching the Kafka jars (${Math.round((Date.now() - fetchStarted) / 1000)} s; about 45 MB, once per machine)`), 10_000);
   try {
     await run(mvn, ['-q', '-B', '-f', pomPath, 'dependency:copy-dependencies', `-DoutputDirectory=${partial}`, '-DincludeScope=runtime']);
+    clearInterval(ticker);
+    options.log?.(`Kafka jars fetched in ${((Date.now() - fetchStarted) / 1000).toFixed(1)} s`);
     if (!existsSync(marker)) {
       rmSync(libs, { recursive: true, force: true });
       renameSync(partial, libs);
       writeFileSync(marker, `kafka ${KAFKA_VERSION}\n`);
     }
   } finally {
+    clearInterval(ticker);
     rmSync(partial, { recursive: true, force: true });
   }
   return libs;

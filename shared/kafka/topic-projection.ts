@@ -4,6 +4,7 @@ import { startConsumerRunner, type ConsumedRecord, type ConsumerRunner } from '.
 import { instanceGroupId } from './instance-group.js';
 import type { EventProducer } from './producer.js';
 import { withKafkaRetry } from './admin-retry.js';
+import { projectionCatchUp } from '../metrics/index.js';
 
 type Offsets = Array<{ partition: number; high: string }>;
 
@@ -111,11 +112,13 @@ export abstract class TopicProjection<R extends { id: string }, A> {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ProjectionTimeoutError(`projection of ${this.topic} did not catch up within ${timeoutMs} ms`)), timeoutMs);
     });
+    const asked = performance.now();
     try {
       const target = await Promise.race([this.endOffsets(), deadline]);
       if (!this.reached(target)) {
         await Promise.race([new Promise<void>((resolve) => this.barriers.add((barrier = { target, resolve }))), deadline]);
       }
+      projectionCatchUp.observe({ topic: this.topic }, (performance.now() - asked) / 1000);
       this.caughtUpAt = Date.now();
       this.complete = true;
     } finally {

@@ -23,6 +23,7 @@ export function topicNames(prefix: string) {
     logStreamEvents: `${prefix}log-streams.events`,
     logStreamHealth: `${prefix}log-streams.health`,
     logStreamDeadLetters: `${prefix}log-streams.dlq`,
+    tenantEvents: `${prefix}tenant.events`,
   };
 }
 export type TopicNames = ReturnType<typeof topicNames>;
@@ -37,6 +38,8 @@ export function topicSpecs(names: TopicNames, opts: { partitions: number; replic
     { ...base, name: names.deadLetters, retentionMs: -1 },
     // Stream definitions are state: replayed from the start by every API instance and exporter.
     { ...base, name: names.logStreamEvents, retentionMs: -1 },
+    // Resource servers, client grants, settings and signing keys: state, replayed from the start.
+    { ...base, name: names.tenantEvents, retentionMs: -1 },
     // Latest snapshot per stream and partition is all anyone reads.
     { ...base, name: names.logStreamHealth, retentionMs: -1, cleanupPolicy: 'compact' },
     // Entries a sink refused, with its answer; kept until somebody replays or discards them.

@@ -1,6 +1,4 @@
-import { randomBytes, webcrypto } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 /** One entry of Auth0's `signing_keys`: the tenant's signing certificate as PEM, as PKCS#7, and its subject. */
@@ -22,16 +20,13 @@ const RS256: webcrypto.RsaHashedKeyGenParams = { name: 'RSASSA-PKCS1-v1_5', hash
 // Our choice: Auth0 does not document its tenant certificates' validity; they last for years.
 const VALIDITY_YEARS = 10;
 
-const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----\r?\n?/g;
-
 function toPem(der: ArrayBuffer, label: string): string {
   const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
-/** A new RSA key and a self-signed X.509 certificate for it, subject CN=<commonName>. */
-export async function createTenantSigningMaterial(commonName: string, now = new Date()): Promise<TenantSigningMaterial> {
-  const keys = (await webcrypto.subtle.generateKey(RS256, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+/** A self-signed X.509 certificate (PEM) for an RSA key pair, subject CN=<commonName>. */
+export async function selfSignedCertificate(keys: webcrypto.CryptoKeyPair, commonName: string, now = new Date()): Promise<string> {
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + VALIDITY_YEARS);
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
@@ -51,10 +46,25 @@ export async function createTenantSigningMaterial(commonName: string, now = new 
     },
     webcrypto,
   );
+  return cert.toString('pem') + '\n';
+}
+
+/** A new RSA key and a self-signed X.509 certificate for it, subject CN=<commonName>. */
+export async function createTenantSigningMaterial(commonName: string, now = new Date()): Promise<TenantSigningMaterial> {
+  const keys = (await webcrypto.subtle.generateKey(RS256, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   return {
     privateKeyPem: toPem(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY'),
-    certificatePem: cert.toString('pem') + '\n',
+    certificatePem: await selfSignedCertificate(keys, commonName, now),
   };
+}
+
+/** The material for a given RSA private key (PKCS#8 PEM): the key and a new self-signed certificate for it. */
+export async function signingMaterialFromPrivateKey(privateKeyPem: string, commonName: string, now = new Date()): Promise<TenantSigningMaterial> {
+  const der = (pem: string) => Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', der(privateKeyPem), RS256, true, ['sign']);
+  const publicDer = createPublicKey(privateKeyPem).export({ format: 'der', type: 'spki' });
+  const publicKey = await webcrypto.subtle.importKey('spki', publicDer, RS256, true, ['verify']);
+  return { privateKeyPem, certificatePem: await selfSignedCertificate({ privateKey, publicKey }, commonName, now) };
 }
 
 /** Auth0's `signing_keys` entry of a certificate: PEM, the PKCS#7 (.p7b) bundle holding it, `/CN=…` subject. */
@@ -69,40 +79,4 @@ export function toSigningKey(certificatePem: string): TenantSigningKey {
     // The format the SDK documents: `/CN={domain}`.
     subject: `/CN=${cn}`,
   };
-}
-
-function parseMaterial(text: string): TenantSigningMaterial {
-  const blocks = text.match(PEM_BLOCK) ?? [];
-  const privateKeyPem = blocks.find((b) => b.startsWith('-----BEGIN PRIVATE KEY-----'));
-  const certificatePem = blocks.find((b) => b.startsWith('-----BEGIN CERTIFICATE-----'));
-  if (!privateKeyPem || !certificatePem) throw new Error('tenant signing file must hold a PRIVATE KEY and a CERTIFICATE block');
-  return { privateKeyPem, certificatePem };
-}
-
-/**
- * The tenant signing key and certificate kept in DATA_DIR/keys (mode 0600), created on first use
- * for `commonName`. Key and certificate live in one file, published with link() so a second
- * process starting at the same moment reads the first one's pair, never a half-written file or a
- * key that does not match its certificate.
- */
-export async function loadOrCreateTenantSigningMaterial(dataDir: string, commonName: string): Promise<TenantSigningMaterial> {
-  const dir = join(dataDir, 'keys');
-  const file = join(dir, 'tenant-signing.pem');
-  try {
-    return parseMaterial(await readFile(file, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const material = await createTenantSigningMaterial(commonName);
-  const tmp = join(dir, `.tenant-signing.${process.pid}.${randomBytes(6).toString('hex')}`);
-  await writeFile(tmp, material.privateKeyPem + material.certificatePem, { mode: 0o600, flag: 'wx' });
-  try {
-    await link(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  return parseMaterial(await readFile(file, 'utf8'));
 }

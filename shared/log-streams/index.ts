@@ -10,5 +10,6 @@ export * from './decide.js';
 export * from './projection.js';
 export * from './commands.js';
 export * from './health.js';
+export * from './health-view.js';
 export * from './positions.js';
 export * from './present.js';

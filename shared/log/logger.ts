@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 /**
  * Paths whose values are secrets wherever they appear in a log object: request bodies, headers,
@@ -35,12 +36,19 @@ export const REDACT_PATHS = [
 
 export type { Logger };
 
-export function createLogger(opts: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
+/**
+ * JSON lines for machines; on a terminal (and only there, unless `pretty` says otherwise) the same
+ * records through pino-pretty. Redaction happens before either, so both show the same censored values.
+ */
+export function createLogger(opts: { level?: string; name?: string; destination?: pino.DestinationStream; pretty?: boolean } = {}): Logger {
   const options: LoggerOptions = {
     level: opts.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     base: { service: opts.name ?? 'apptrail' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  if (opts.destination) return pino(options, opts.destination);
+  // sync: a worker-thread transport would lose the last lines of a process that exits at once.
+  const pretty = opts.pretty ?? process.stdout.isTTY === true;
+  return pretty ? pino(options, PinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })) : pino(options);
 }

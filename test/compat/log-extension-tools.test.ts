@@ -43,16 +43,16 @@ describe('auth0-log-extension-tools reads apptrail logs by checkpoint', () => {
   it('sees every entry exactly once and stores the last one as its checkpoint', async () => {
     const { seen, result } = await runOnce();
     const ids = seen.map((l) => String(l._id));
-    assert.equal(ids.length, 7, '5 creates, 1 update, 1 refusal');
-    assert.equal(new Set(ids).size, 7);
+    assert.equal(ids.length, 8, '5 creates, 1 update, 1 refusal, and the first signing key pair the API made at start');
+    assert.equal(new Set(ids).size, 8);
     assert.deepEqual(ids, seen.map((l) => String(l.log_id)), '_id is log_id');
     assert.equal(result.checkpoint, ids.at(-1));
     assert.equal(stored.checkpointId, ids.at(-1));
-    assert.equal(result.status.logsProcessed, 7);
+    assert.equal(result.status.logsProcessed, 8);
     // One search page, then checkpoints forward until an empty page: nothing read twice.
     assert.equal(requests[0], 'Requesting logs from page 0');
     assert.ok(requests.slice(1).every((r) => r.startsWith('Requesting logs from checkpoint ')), requests.join('\n'));
-    assert.ok(requests.length <= 4, `${requests.length} reads for 7 entries in batches of 3`);
+    assert.ok(requests.length <= 4, `${requests.length} reads for 8 entries in batches of 3`);
   });
 
   it('resumes from its checkpoint: nothing again, then only what came after', async () => {

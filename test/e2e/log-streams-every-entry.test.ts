@@ -56,13 +56,14 @@ describe('every entry type reaches every matching log stream', () => {
     assert.equal((await streams.call('PATCH', `/api/v2/log-streams/${all}`, { body: { name: 'everything' } })).status, 200);
 
     // What the audit service wrote: the whole trail on audit.log.
-    const want = 3 /* stream creates */ + 4 /* client sapi */ + 1 /* read */ + 5 /* refusals */ + 1 /* stream update */;
+    const want = 3 /* stream creates */ + 4 /* client sapi */ + 1 /* read */ + 5 /* refusals */ + 1 /* stream update */ + 1 /* the first signing key pair */;
     const trail: AuditEntry[] = (await readTopic(k, k.names.auditLog, { atLeast: want, settleMs: 500 })).map((m) => parseAuditLogRecord(m));
     assert.equal(trail.length, want, trail.map((e) => `${e.type} ${e.details.response.statusCode} ${e.description}`).join('\n'));
     const statuses = (type: string) => trail.filter((e) => e.type === type).map((e) => e.details.response.statusCode).sort();
     assert.deepEqual(statuses('fapi'), [400, 401, 403, 404, 415]);
     assert.deepEqual(statuses('mgmt_api_read'), [200]);
     assert.ok(trail.some((e) => e.description === 'Delete a client' && e.type === 'sapi'));
+    assert.ok(trail.some((e) => e.description === 'Generate the application signing keys' && e.type === 'sapi'));
     assert.ok(trail.some((e) => e.type === 'sapi' && e.details.request.path.endsWith('/rotate-secret')));
     assert.ok(trail.some((e) => !('body' in e.details.request)), 'entries without a request body are in the trail');
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { eventually, testBrokers } from '../helpers/kafka.js';
+import { freePortPair, startAppProcess } from '../helpers/app-process.js';
 
 test('the process starts every role, reports ready on /readyz, and stops cleanly on SIGTERM', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'apptrail-start-'));
@@ -43,4 +44,29 @@ test('the process starts every role, reports ready on /readyz, and stops cleanly
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0, output.slice(-1000));
+  // A clean start and stop of a healthy system has nothing an operator must act on.
+  const errors = output.split('\n').filter((line) => /"level":(50|60)\b/.test(line));
+  assert.deepEqual(errors, [], 'a clean start logs no ERROR or FATAL line');
+});
+
+test('a process running only the api role serves the logs API too: one base URL for the whole Management API', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'apptrail-api-only-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const port = await freePortPair();
+  const app = startAppProcess({
+    KAFKA_BROKERS: testBrokers().join(','),
+    KAFKA_TOPIC_PREFIX: `t-${randomUUID().slice(0, 8)}.`,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    ROLES: 'api',
+    LOG_LEVEL: 'warn',
+  });
+  t.after(() => app.kill());
+  const headers = { authorization: `Bearer ${await app.token('read:logs')}` };
+  const logs = await eventually(async () => {
+    const res = await fetch(`${app.origin}/api/v2/logs?per_page=5`, { headers }).catch(() => undefined);
+    return res?.status === 200 ? ((await res.json()) as unknown) : undefined;
+  }, 60_000, `GET /api/v2/logs on the api role (output so far: ${app.output().slice(-500)})`);
+  assert.ok(Array.isArray(logs));
+  assert.equal((await fetch(`${app.origin}/api/v2/logs/nope`, { headers })).status, 404);
 });

@@ -12,6 +12,8 @@ import { buildApp } from '../../services/api/app.js';
 import { startApiRole } from '../../services/api/role.js';
 import type { ClientProjection } from '../../services/api/clients/projection.js';
 import type { TestKafka } from './kafka.js';
+import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import type { AuthorizationDirectory } from '../../shared/oauth/ports.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on arbitrary JSON answers
 type Json = any;
@@ -20,6 +22,8 @@ export interface TestApi {
   app: FastifyInstance;
   config: Config;
   projection: ClientProjection;
+  /** The tenant's AuthorizationDirectory (shared/oauth/ports.ts). */
+  directory: AuthorizationDirectory;
   /** Every log line this instance wrote, as JSON text. */
   logs: string[];
   token(scope?: string, claims?: Record<string, unknown>): Promise<string>;
@@ -33,15 +37,19 @@ export async function newDataDir(t: TestContext): Promise<string> {
 }
 
 /** An API instance in this process on the test broker; instances sharing a dataDir share keys. */
-export async function startTestApi(t: TestContext, k: TestKafka, opts: { dataDir: string; env?: Record<string, string> }): Promise<TestApi> {
+export async function startTestApi(
+  t: TestContext,
+  k: TestKafka,
+  opts: { dataDir: string; env?: Record<string, string>; ch?: Pick<ClickHouseHandle, 'client'>; features?: Array<(app: FastifyInstance) => Promise<void>> },
+): Promise<TestApi> {
   const config = loadConfig({ DATA_DIR: opts.dataDir, KAFKA_TOPIC_PREFIX: k.prefix, KAFKA_PARTITIONS: '3', ...opts.env });
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', name: 'test-api', destination: { write: (line: string) => void logs.push(line) } });
   const shutdown = createShutdown(log, 10_000);
   // Registered first: a start-up that fails half-way must still close what it opened.
   t.after(() => shutdown.shutdown('test done'));
-  const api = await startApiRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown });
-  const app = await buildApp({ log, verify: await verifierFromConfig(config), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature], readiness: api.readiness });
+  const api = await startApiRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown, ...(opts.ch ? { ch: opts.ch } : {}) });
+  const app = await buildApp({ log, verify: await verifierFromConfig(config, api.directory), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature, ...(opts.features ?? [])], readiness: api.readiness });
   shutdown.add('app', () => app.close());
   await app.ready();
   const secret = await resolveSigningSecret(config);
@@ -57,6 +65,7 @@ export async function startTestApi(t: TestContext, k: TestKafka, opts: { dataDir
     app,
     config,
     projection: api.projection,
+    directory: api.directory,
     logs,
     token,
     async call(method, url, { scope, token: given, body } = {}) {

@@ -60,7 +60,7 @@ export async function startHttpsApi(
   const https = await loadTls(config);
   if (!https) throw new Error('loadTls returned nothing although TLS_CERT_FILE and TLS_KEY_FILE are set');
   const app = await buildApp({
-    log, https, verify: await verifierFromConfig(config, opts.directory), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature, ...(logStreams ? [logStreams.feature] : [])], readiness: { ...api.readiness, ...logStreams?.readiness },
+    log, https, verify: await verifierFromConfig(config, api.directory), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature, ...(logStreams ? [logStreams.feature] : [])], readiness: { ...api.readiness, ...logStreams?.readiness },
   });
   shutdown.add('app', () => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });

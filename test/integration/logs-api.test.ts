@@ -4,10 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { migrations } from '../../shared/migrations/index.js';
-import { makeLogId, type AuditEntry } from '../../shared/audit/index.js';
+import { HISTOGRAM_INTERVALS, makeLogId, type AuditEntry, type HistogramInterval } from '../../shared/audit/index.js';
 import { createTokenVerifier } from '../../shared/auth/index.js';
 import { createLogger } from '../../shared/log/index.js';
 import { buildApp } from '../../services/api/app.js';
@@ -132,6 +133,61 @@ describe('logs API on the embedded engine', () => {
     assert.equal(JSON.parse(missing.body).errorCode, 'inexistent_log');
   });
 
+  /** What the histogram must say, counted here from the entries inserted. */
+  function expectedBuckets(entries: AuditEntry[], stepMs: number): Array<{ date: string; total: number; counts: Record<string, number> }> {
+    const map = new Map<number, { date: string; total: number; counts: Record<string, number> }>();
+    for (const e of entries) {
+      const start = Math.floor(Date.parse(e.date) / stepMs) * stepMs;
+      const b = map.get(start) ?? { date: new Date(start).toISOString(), total: 0, counts: {} };
+      b.counts[e.type] = (b.counts[e.type] ?? 0) + 1;
+      b.total += 1;
+      map.set(start, b);
+    }
+    return [...map.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b);
+  }
+
+  it('counts matching entries per interval and type, each entry once, for any filter and interval', async () => {
+    const auto = JSON.parse((await get('/api/v2/logs/histogram')).body);
+    // 2,500 minutes are too many buckets for auto (at most 200); hours are not.
+    assert.equal(auto.interval, 'hour');
+    assert.equal(auto.total, ENTRIES, 'the redelivered copies are not counted');
+    assert.deepEqual(auto.buckets, expectedBuckets(all, HISTOGRAM_INTERVALS.hour));
+
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<HistogramInterval>('hour', 'day', 'week'),
+        fc.option(fc.constantFrom('sapi', 'fapi'), { nil: undefined }),
+        fc.option(fc.integer({ min: 0, max: 49 }), { nil: undefined }),
+        async (interval, type, target) => {
+          const terms = [type && `type:${type}`, target !== undefined && `target_client_id:"target-${target}"`].filter(Boolean);
+          const q = terms.join(' AND ');
+          const res = await get(`/api/v2/logs/histogram?interval=${interval}${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+          assert.equal(res.status, 200, res.body);
+          const body = JSON.parse(res.body);
+          const matching = all.filter((e) => (!type || e.type === type) && (target === undefined || e.target_client_id === `target-${target}`));
+          assert.equal(body.interval, interval);
+          assert.equal(body.total, matching.length);
+          assert.deepEqual(body.buckets, expectedBuckets(matching, HISTOGRAM_INTERVALS[interval]));
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it('refuses a histogram interval too fine for the matches, a bad q or interval, and answers an empty match with no buckets', async () => {
+    const tooFine = await get('/api/v2/logs/histogram?interval=minute');
+    assert.equal(tooFine.status, 400);
+    assert.match(JSON.parse(tooFine.body).message, /2500 buckets/);
+    assert.equal((await get(`/api/v2/logs/histogram?q=${encodeURIComponent('type:(fapi OR')}`)).status, 400);
+    const badInterval = await get('/api/v2/logs/histogram?interval=second');
+    assert.equal(badInterval.status, 400);
+    assert.deepEqual(Object.keys(JSON.parse(badInterval.body)).sort(), ['error', 'errorCode', 'message', 'statusCode']);
+    const none = JSON.parse((await get('/api/v2/logs/histogram?q=type:nothing')).body);
+    assert.deepEqual(none, { interval: 'hour', interval_ms: 3_600_000, total: 0, buckets: [] });
+    const injection = JSON.parse((await get(`/api/v2/logs/histogram?q=${encodeURIComponent(`type:"x' OR 1=1 --"`)}`)).body);
+    assert.equal(injection.total, 0);
+  });
+
   it('refuses a malformed q with a 400 that says where it broke, and needs read:logs', async () => {
     const bad = await get(`/api/v2/logs?q=${encodeURIComponent('type:(fapi OR')}`);
     assert.equal(bad.status, 400);
@@ -143,5 +199,6 @@ describe('logs API on the embedded engine', () => {
     const other = await new SignJWT({ scope: 'read:clients' }).setProtectedHeader({ alg: 'HS256' }).setSubject('t').setAudience(AUDIENCE).setExpirationTime('1h').sign(secret);
     assert.equal((await get('/api/v2/logs', other)).status, 403);
     assert.equal((await get('/api/v2/logs/export', other)).status, 403);
+    assert.equal((await get('/api/v2/logs/histogram', other)).status, 403);
   });
 });

@@ -15,6 +15,7 @@ import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/c
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { DLQ_HEADERS } from '../../shared/kafka/index.js';
 import { migrations } from '../../shared/migrations/index.js';
+import { CLIENT_VERSIONS_TABLE, type ClientVersionRow } from '../../shared/client-history/index.js';
 import {
   readClientRows, replayProjection, ReplayError, startProjector, type ClientRow, type Projector,
 } from '../../services/projector/index.js';
@@ -46,6 +47,8 @@ async function rows<T>(ch: Pick<ClickHouseHandle, 'client'>, query: string): Pro
 function instrument(h: ClickHouseHandle) {
   const spy = {
     written: [] as ClientRow[],
+    /** Every client_versions row inserted. */
+    versions: [] as ClientVersionRow[],
     /** The next n queries/inserts throw before reaching ClickHouse. */
     down: 0,
     /** The next n inserts reach ClickHouse, then throw (a crash after the insert, before the commit). */
@@ -61,7 +64,8 @@ function instrument(h: ClickHouseHandle) {
           }
           if (prop === 'query') return target.query(params as Parameters<ClickHouseClient['query']>[0]);
           const result = await target.insert(params as Parameters<ClickHouseClient['insert']>[0]);
-          spy.written.push(...(params.values as ClientRow[]));
+          if ((params as { table?: string }).table === CLIENT_VERSIONS_TABLE) spy.versions.push(...(params.values as ClientVersionRow[]));
+          else spy.written.push(...(params.values as ClientRow[]));
           if (spy.failAfterInsert > 0) {
             spy.failAfterInsert--;
             throw new Error('lost the connection after the insert (simulated)');
@@ -224,6 +228,11 @@ function writtenTwice(written: ClientRow[]): string[] {
   return [...seen].filter(([, n]) => n > 1).map(([key]) => key);
 }
 
+/** The history as readers see it (FINAL), in key order. */
+async function versionRows(h: Pick<ClickHouseHandle, 'client'>): Promise<ClientVersionRow[]> {
+  return rows<ClientVersionRow>(h, `SELECT * FROM ${CLIENT_VERSIONS_TABLE} FINAL ORDER BY client_id, version`);
+}
+
 describe('projector: clients.events → clients table', () => {
   it('the table equals the JS fold of a realistic sequence, deletions and conflicts included, without clear-text secrets', async (t) => {
     const k = await useKafka(t);
@@ -249,6 +258,18 @@ describe('projector: clients.events → clients table', () => {
     for (const plain of s.plaintexts) assert.ok(!everything.includes(plain), 'a plaintext secret reached the table');
     assert.ok(s.plaintexts.length >= 6);
     assert.match(everything, /v1\.[0-9a-f]{8}\./, 'secrets are there, sealed');
+
+    // The history: one row per applied event, versions 1..n per client, the same secrets rule.
+    const history = await versionRows(h);
+    assert.equal(history.length, s.applied);
+    assert.equal(spy.versions.length, s.applied);
+    for (const id of s.ids) {
+      const versions = history.filter((r) => r.client_id === id).map((r) => Number(r.version));
+      assert.deepEqual(versions, versions.map((_, i) => i + 1), `${id}: versions 1..n`);
+    }
+    const allHistory = JSON.stringify(await rows(h, `SELECT * FROM ${CLIENT_VERSIONS_TABLE}`));
+    for (const plain of s.plaintexts) assert.ok(!allHistory.includes(plain), 'a plaintext secret reached client_versions');
+    assert.match(allHistory, /REDACTED/, 'secret changes are shown redacted');
   });
 
   it('a restarted projector in the same group continues where it stopped and writes nothing twice', async (t) => {
@@ -294,6 +315,8 @@ describe('projector: clients.events → clients table', () => {
     await first.stop();
     assert.equal(spy.failAfterInsert, 0, 'the simulated failure happened');
     const snapshot = await readClientRows(h);
+    const history = await versionRows(h);
+    assert.equal(history.length, s.applied);
     assert.deepEqual(tableAsStates(snapshot), expectedTable(s));
     assert.deepEqual(writtenTwice(spy.written), []);
 
@@ -309,6 +332,7 @@ describe('projector: clients.events → clients table', () => {
     await h.client.command({ query: 'OPTIMIZE TABLE clients FINAL' });
     assert.deepEqual(await readClientRows(h), snapshot);
     assert.deepEqual(await rows(h, 'SELECT client_id, count() AS n FROM clients GROUP BY client_id HAVING n > 1'), []);
+    assert.deepEqual(await versionRows(h), history, 'the history is unchanged by redelivery');
   });
 
   it('keeps retrying while ClickHouse fails and loses nothing', async (t) => {
@@ -376,6 +400,8 @@ describe('projector: clients.events → clients table', () => {
     await live.stop();
     const snapshot = await readClientRows(h);
     assert.deepEqual(tableAsStates(snapshot), expectedTable(s));
+    const history = await versionRows(h);
+    assert.equal(history.length, s.applied);
 
     // Damage the live table: a bogus newer version of a real client, and a client no event made.
     const [victim] = snapshot;
@@ -384,9 +410,12 @@ describe('projector: clients.events → clients table', () => {
       table: 'clients', format: 'JSONEachRow',
       values: [{ ...victim, version: 999, name: 'tampered' }, { ...victim, client_id: 'not-in-the-topic', version: 1 }],
     });
+    await h.client.insert({ table: CLIENT_VERSIONS_TABLE, format: 'JSONEachRow', values: [{ ...history[0]!, version: 999 }, { ...history[0]!, client_id: 'not-in-the-topic' }] });
 
     const result = await replayProjection({ kafka: k.kafka, ch: h, topic: k.names.clientEvents, log: testLog, projectorGroupId: group });
     assert.deepEqual(await readClientRows(h), snapshot, 'replay = live, row for row, source positions included');
+    assert.deepEqual(await versionRows(h), history, 'replayed history = live history, row for row');
+    assert.deepEqual(await rows(h, "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'client_versions%' ORDER BY name"), [{ name: 'client_versions' }]);
     const { durationMs: _d, ...counts } = result;
     assert.deepEqual(counts, {
       topic: k.names.clientEvents, partitions: 3, records: s.records, applied: s.applied, conflicts: s.conflicts,
@@ -434,7 +463,7 @@ describe('projector: clients.events → clients table', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stderr, '');
     assert.equal(ok.stdout.trim().split('\n').length, 1, ok.stdout);
-    assert.match(ok.stdout, new RegExp(`^replay: rebuilt replay_cli\\.clients \\(embedded\\) from ${k.names.clientEvents.replaceAll('.', '\\.')} \\(3 partitions\\): ${s.records} records, ${s.applied} applied, ${s.conflicts} conflicts, 0 unreadable; ${s.ids.length} clients \\(1 deleted\\)`));
+    assert.match(ok.stdout, new RegExp(`^replay: rebuilt replay_cli\\.clients \\(embedded\\) from ${k.names.clientEvents.replaceAll('.', '\\.')} \\(3 partitions\\): ${s.records} records, ${s.applied} applied, ${s.conflicts} conflicts, 0 unreadable; ${s.ids.length} clients \\(1 deleted\\), ${s.applied} versions in client_versions, in `));
     assert.ok(await h.ping(), 'the other process never touched our folder');
   });
 });

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  LogQueryError, MAX_QUERY_LENGTH, OUTPUT_FIELDS, buildLogGet, buildLogsCount, buildLogsSelect, compileLogQuery, parseLogQuery,
+  LogQueryError, MAX_QUERY_LENGTH, OUTPUT_FIELDS, buildLogGet, buildLogsCount, buildLogsSelect, buildLogsTailPage, buildTailCursorOf,
+  compileLogQuery, parseLogQuery,
 } from '../../shared/audit/index.js';
 
 // The columns a WHERE may name, written out here so that widening the allowlist is a visible change.
@@ -468,6 +469,31 @@ describe('any query string compiles to trusted SQL or a 400 (generated)', () => 
         }
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('live tail: the cursor, settle and Last-Event-ID are bound, never in the SQL text', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 40 });
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 12 }).map((parts) => parts.join('')), text, text, text, fc.nat({ max: 60_000 }), (q, at, id, lastEventId, settle) => {
+        let built;
+        try {
+          built = buildLogsTailPage({ q, after: { insertedAt: at, logId: id }, limit: 500, settleMs: settle });
+        } catch (err) {
+          assert.ok(err instanceof LogQueryError, String(err));
+          return;
+        }
+        const other = buildLogsTailPage({ q, after: { insertedAt: '1970-01-01 00:00:00.000', logId: '' }, limit: 1, settleMs: 0 });
+        assert.equal(built.query, other.query, 'the SQL does not depend on the cursor');
+        assert.deepEqual([built.params.tail_at, built.params.tail_id, built.params.tail_settle], [at, id, settle]);
+        try {
+          const cursor = buildTailCursorOf(lastEventId);
+          assert.equal(cursor.query, buildTailCursorOf('1'.repeat(56)).query);
+        } catch (err) {
+          assert.ok(err instanceof LogQueryError && !/^[0-9]{56}$/.test(lastEventId), String(err));
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 });

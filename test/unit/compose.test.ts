@@ -42,3 +42,9 @@ test('brokers, ClickHouse URL and published ports agree with the services that p
   const apiPublished = services.api!.ports![0]!.split(':').at(-1);
   assert.equal(apiPublished, services.api!.environment!.PORT, 'api publishes its PORT');
 });
+
+test('one base URL: only the api service publishes a port (its role serves the logs API too: e2e/start)', async () => {
+  const { services } = await compose();
+  const published = ROLES.filter((role) => (services[role]!.ports ?? []).length > 0);
+  assert.deepEqual(published, ['api']);
+});

@@ -8,61 +8,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  ClientStateStore, decideCreate, decideDelete, decideRotate, decideUpdate, foldEvents, type ClientEvent, type ClientState,
-} from '../../shared/clients/index.js';
+import { ClientStateStore, foldEvents, type ClientState } from '../../shared/clients/index.js';
+import { arbLogOp as op, buildLog, LOG_CLIENT_IDS } from '../helpers/client-event-log.js';
 import { foldBatch } from '../../services/projector/projector.js';
 import type { StoredClient } from '../../services/projector/clients-table.js';
 
-const IDS = ['c-a', 'c-b', 'c-c'];
-const op = fc.record({
-  client: fc.integer({ min: 0, max: IDS.length - 1 }),
-  // How many versions behind the command was decided (0: current state): a race with another instance.
-  staleness: fc.nat({ max: 3 }),
-  kind: fc.constantFrom('create', 'name', 'description', 'callbacks', 'rotate', 'delete', 'empty', 'ahead'),
-  value: fc.string({ unit: 'grapheme', maxLength: 12 }),
-});
-
-interface Logged {
-  event: ClientEvent;
-  at: string;
-  offset: string;
-}
-
-/** A log of events as API instances would have appended them, each decided on some past state. */
-function buildLog(ops: Array<{ client: number; staleness: number; kind: string; value: string }>): Logged[] {
-  const history = new Map<string, Array<ClientState | undefined>>(IDS.map((id) => [id, [undefined]]));
-  const current = new ClientStateStore();
-  const log: Logged[] = [];
-  let t = Date.UTC(2026, 0, 1);
-  for (const o of ops) {
-    const id = IDS[o.client]!;
-    const seen = history.get(id)!;
-    const decidedOn = seen[Math.max(0, seen.length - 1 - o.staleness)];
-    let event: ClientEvent;
-    try {
-      event =
-        o.kind === 'create' ? decideCreate({ name: o.value || 'x' } as never, { clientId: id, secretSealed: `sealed-${log.length}` })
-        : o.kind === 'name' ? decideUpdate(decidedOn, { name: o.value || 'y' })
-        : o.kind === 'description' ? decideUpdate(decidedOn, { description: o.value })
-        : o.kind === 'callbacks' ? decideUpdate(decidedOn, { callbacks: [`https://example.com/${log.length}`] })
-        : o.kind === 'rotate' ? decideRotate(decidedOn, { secretSealed: `sealed-${log.length}` })
-        // An empty PATCH, and one carrying a version from the future (conflicts when first met,
-        // could apply when judged again later): the two cases a naive redelivery gets wrong.
-        : o.kind === 'empty' ? decideUpdate(decidedOn, {})
-        : o.kind === 'ahead' ? (() => { const e = decideUpdate(decidedOn, { description: o.value }); return { ...e, expected_version: e.expected_version + 1 }; })()
-        : decideDelete(decidedOn);
-    } catch {
-      continue; // the API refused it (404 and the like): no event
-    }
-    t += 1000;
-    const at = new Date(t).toISOString();
-    log.push({ event, at, offset: String(log.length) });
-    const applied = current.apply({ event, time: at } as never);
-    if (applied.verdict === 'applied') seen.push(applied.after);
-  }
-  return log;
-}
+const IDS = LOG_CLIENT_IDS;
 
 describe('replay determinism (generated histories)', () => {
   it('one pass, the projector in any batches with redeliveries, and a replay from 0 agree on every client', () => {
@@ -72,16 +23,16 @@ describe('replay determinism (generated histories)', () => {
         fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 20 }),
         fc.array(fc.boolean(), { minLength: 1, maxLength: 20 }),
         (ops, batchSizes, redeliver) => {
-          const log = buildLog(ops);
+          const { log } = buildLog(ops);
 
           // 1. One pass, as the API projection and the audit fold meet the log.
           const live = new ClientStateStore();
-          for (const l of log) live.apply({ event: l.event, time: l.at } as never);
+          for (const l of log) live.apply(l.record);
 
           // 2. The projector: batches of generated sizes; some batches redelivered (a crash after
           //    the insert, before the commit) and the one before them too (a rebalance).
           const stored = new Map<string, StoredClient>();
-          const positioned = log.map((l) => ({ topic: 'clients.events', partition: 0, offset: l.offset, value: { event: l.event, time: l.at } as never }));
+          const positioned = log.map((l) => ({ topic: 'clients.events', partition: 0, offset: l.offset, value: l.record }));
           const project = (from: number, to: number) => {
             const { rows } = foldBatch(stored, positioned.slice(from, to));
             for (const row of rows) stored.set(row.client_id, { state: JSON.parse(row.state) as ClientState, source: { topic: row.kafka_topic, partition: row.kafka_partition, offset: row.kafka_offset } });

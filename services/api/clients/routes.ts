@@ -12,6 +12,9 @@ import type { ClientProjection } from './projection.js';
 import { presentClient, readView, type PresentOptions, type TenantView } from './present.js';
 import { catchUpOrFlagStale } from '../projection-reads.js';
 import { afterCursor, encodeCursor, FieldsQuerySchema, filterClients, ListClientsQuerySchema } from './query.js';
+import { AsOfSchema, readStateAsOf } from '../../../shared/client-history/index.js';
+import { readOrUnavailable, type ClickHouseHandle } from '../../../shared/clickhouse/index.js';
+import { HISTORY_UNAVAILABLE, historyRoutes, historyStore } from './history.js';
 
 const READ = ['read:clients', 'read:client_keys', 'read:client_credentials', 'read:client_summary'];
 const UPDATE = ['update:clients', 'update:client_keys', 'update:client_credentials'];
@@ -27,7 +30,11 @@ export interface ClientRoutesDeps {
   tenant?: TenantView;
   /** How long a read waits for the projection to catch up before answering it flagged stale. */
   readWaitMs?: number;
+  /** The projector's client_versions table, for ?as_of= and /versions (see history.ts). */
+  history?: Pick<ClickHouseHandle, 'client'>;
 }
+
+const GetClientQuerySchema = FieldsQuerySchema.extend({ as_of: AsOfSchema.optional() });
 
 /** The secret fields a read answer carries, for the audit trail (mgmt_api_read). */
 function revealed(clients: object[]): string[] {
@@ -77,16 +84,26 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     },
   );
 
-  r.get('/api/v2/clients/:id', { schema: { tags, summary: 'Get a client', params: IdParams, querystring: FieldsQuerySchema, response: { 200: ClientPartialSchema, ...errors } } }, async (req, reply) => {
+  r.get('/api/v2/clients/:id', { schema: { tags, summary: 'Get a client, now or as it was (as_of)', params: IdParams, querystring: GetClientQuerySchema, response: { 200: ClientPartialSchema, ...errors } } }, async (req, reply) => {
     const principal = principalOf(req);
     requireAnyScope(principal, READ);
-    await catchUpOrFlagStale(projection, reply, deps.readWaitMs);
-    const state = projection.store.get(req.params.id);
+    const asOf = req.query.as_of;
+    let state;
+    if (asOf === undefined) {
+      await catchUpOrFlagStale(projection, reply, deps.readWaitMs);
+      state = projection.store.get(req.params.id);
+    } else {
+      const ch = historyStore(deps.history);
+      state = await readOrUnavailable(HISTORY_UNAVAILABLE, () => readStateAsOf(ch, req.params.id, asOf));
+    }
+    // A version or time at which the client was deleted, or did not exist yet: as Auth0 answers a deleted client.
     if (!state || state.deleted) throw notFound();
     const client = present(state, { ...readView(principal), fields: req.query.fields, includeFields: req.query.include_fields });
     req.revealedSecrets = revealed([client]);
     return client;
   });
+
+  await historyRoutes(app, { ch: deps.history, projection });
 
   r.patch('/api/v2/clients/:id', { schema: { tags, summary: 'Update a client', params: IdParams, body: ClientUpdateSchema, response: { 200: ClientPartialSchema, ...errors } } }, async (req) => {
     const principal = principalOf(req);

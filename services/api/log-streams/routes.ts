@@ -4,7 +4,7 @@ import { z, type ZodType } from 'zod';
 import { principalOf, requireAnyScope } from '../../../shared/auth/index.js';
 import { fromZodError } from '../../../shared/errors/auth0-error.js';
 import {
-  DeadLettersSchema, DeliveryErrorSchema, LogStreamResponseSchema, LogStreamUpdateSchema, SuspensionSchema, logStreamCreateSchema, presentLogStream, streamNotFound,
+  LogStreamHealthSchema, LogStreamResponseSchema, LogStreamUpdateSchema, logStreamCreateSchema, presentLogStream, streamNotFound,
   type HealthStore, type LogStreamProjection, type LogStreamState, type StoredStartFrom,
 } from '../../../shared/log-streams/index.js';
 import type { EndpointPolicy, Redact } from '../../../shared/sinks/index.js';
@@ -15,19 +15,6 @@ import { catchUpOrFlagStale, catchUpOrUnavailable } from '../projection-reads.js
 const ErrorSchema = z.object({ statusCode: z.number(), error: z.string(), message: z.string(), errorCode: z.string().optional() });
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema, 503: ErrorSchema };
 const IdParams = z.strictObject({ id: z.string().min(1).max(64).describe('The id of the log stream') });
-
-export const LogStreamHealthSchema = z.object({
-  id: z.string(),
-  status: LogStreamResponseSchema.shape.status,
-  /** Entries on audit.log the stream has not taken yet (paused and suspended streams keep their place). */
-  lag: z.int().nullable(),
-  last_success_at: z.string().nullable(),
-  last_error: DeliveryErrorSchema.nullable(),
-  failing_since: z.string().nullable(),
-  /** Entries the stream will not deliver (in log-streams.dlq): how many, and the latest. */
-  dead_letters: DeadLettersSchema,
-  suspension: SuspensionSchema.optional(),
-});
 
 /**
  * Sink secrets must not come back in a validation message (Auth0's messages quote the offending

@@ -6,5 +6,10 @@ export { tokenize, type Token } from './lexer.js';
 export { MAX_QUERY_LENGTH, parseLogQuery } from './parser.js';
 export {
   DEFAULT_PER_PAGE, DEFAULT_TAKE, MAX_PER_PAGE, MAX_SEARCH_RESULTS, MAX_TAKE, buildLogGet, buildLogsCount, buildLogsSelect,
-  buildLogsExportPage, isCheckpointMode, type BuiltQuery, type LogsSelectOptions,
+  buildLogsExportPage, buildLogsTailPage, buildTailCursorOf, isCheckpointMode, TAIL_START_QUERY, type BuiltQuery, type LogsSelectOptions,
+  type TailCursor,
 } from './select.js';
+export {
+  AUTO_MAX_BUCKETS, HISTOGRAM_INTERVALS, MAX_BUCKETS, buildLogsHistogram, buildLogsSpan, checkInterval, chooseInterval, toHistogramBuckets,
+  type HistogramBucket, type HistogramInterval,
+} from './histogram.js';

@@ -194,3 +194,57 @@ export function buildLogsExportPage(opts: { q?: string; afterLogId?: string; lim
     fields,
   };
 }
+
+/** Where a live tail stands: the insert time (ClickHouse text) and log_id of the last entry it sent. */
+export interface TailCursor {
+  insertedAt: string;
+  logId: string;
+}
+
+/**
+ * The live tail's next page (GET /api/v2/logs/stream): entries matching `q` inserted after the
+ * cursor, in insert order. log_id order is event-time order, and entries are committed out of it
+ * (partitions, sources and a restarted writer commit at their own pace), so a log_id cursor would
+ * skip an entry committed after a later one; the insert time orders them as committed.
+ * `settleMs` keeps the newest inserts back until any insert that began before them is visible:
+ * insert time is taken when an insert starts. No FINAL: a redelivered copy is a new insert, which
+ * the stream drops by id (it remembers the ids it sent).
+ */
+export function buildLogsTailPage(opts: { q?: string; after: TailCursor; limit: number; settleMs: number; fields?: string[]; includeFields?: boolean }): BuiltQuery {
+  const limit = intOption('limit', opts.limit, 1, 10_000);
+  const settle = intOption('settle', opts.settleMs, 0, 60_000);
+  const fields = selectedFields(opts.fields, opts.includeFields);
+  const { where, params } = compileLogQuery(parseLogQuery(opts.q ?? ''));
+  return {
+    query:
+      `SELECT ${columnList(fields)}, toString(inserted_at) AS tail_inserted_at FROM ${AUDIT_TABLE} ` +
+      `WHERE (${where}) AND (inserted_at, ${columnOf('log_id')}) > ({tail_at:${DATETIME64_SQL_TYPE}}, {tail_id:String}) ` +
+      `AND inserted_at <= now64(3) - toIntervalMillisecond({tail_settle:UInt32}) ` +
+      `ORDER BY inserted_at ASC, ${columnOf('log_id')} ASC LIMIT {tail_limit:UInt32}`,
+    params: { ...params, tail_at: opts.after.insertedAt, tail_id: opts.after.logId, tail_settle: settle, tail_limit: limit },
+    fields,
+  };
+}
+
+/** The cursor a new tail starts from: the engine's clock now, before every entry inserted later. */
+export const TAIL_START_QUERY = 'SELECT toString(now64(3)) AS inserted_at';
+
+/**
+ * The cursor just past an entry a tail already sent (SSE Last-Event-ID). Its earliest copy: a
+ * later copy (a redelivered batch) would skip what was inserted between the two.
+ */
+export function buildTailCursorOf(logId: string): BuiltQuery {
+  if (!/^[0-9]{56}$/.test(logId)) throw new LogQueryError(`Last-Event-ID must be a log_id (56 digits), got ${quote(logId)}`);
+  const ms = logIdTimeMs(logId)!;
+  const params: Record<string, unknown> = { id: logId };
+  const conditions = ['log_id = {id:String}'];
+  if (ms <= MAX_DATETIME64_MS) {
+    conditions.push(`${columnOf('date')} = {date:${DATETIME64_SQL_TYPE}}`);
+    params.date = formatDateTime64(ms);
+  }
+  return {
+    query: `SELECT toString(min(inserted_at)) AS inserted_at, count() AS copies FROM ${AUDIT_TABLE} WHERE ${conditions.join(' AND ')}`,
+    params,
+    fields: [],
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * bench:tail: freshness of the live tail, from the API's 2xx to the entry arriving on
+ * GET /api/v2/logs/stream, at 200 commands/s (creates) for BENCH_TAIL_SECONDS (default 15), in
+ * the configuration `npm start` uses (api and audit roles in one process, chDB, the default
+ * LOGS_STREAM_* settings unless set). Baseline from the same run: a client polling the checkpoint
+ * API (GET /api/v2/logs?from=&take=100) back to back, i.e. when the entry became readable at all.
+ * Also counts entries the stream missed or sent twice. Aim: stream p99 < 1 s.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'undici';
+import { loadConfig } from '../../shared/config/index.js';
+import { connectSse } from '../../shared/http/sse-client.js';
+import { makeDevToken } from '../dev-token.js';
+import { benchBrokers, fmt, percentile, printLoad } from './infra.js';
+
+const RATE = 200;
+const SECONDS = Number(process.env.BENCH_TAIL_SECONDS ?? 15);
+
+function lagsOf(acked: Map<string, number>, seen: Map<string, number>): { p50: number; p99: number; max: number; missing: number } {
+  const lags = [...acked].map(([id, t]) => (seen.get(id) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b);
+  return { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags.at(-1) ?? Number.NaN, missing: lags.filter((l) => !Number.isFinite(l)).length };
+}
+
+async function main(): Promise<void> {
+  printLoad('before');
+  const infra = await benchBrokers();
+  const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-tail-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+    env: { ...process.env, ROLES: 'api,audit', RATE_LIMIT_PER_SECOND: '0', KAFKA_BROKERS: infra.brokers.join(','), KAFKA_TOPIC_PREFIX: `tail-${randomUUID().slice(0, 8)}.`, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    const origin = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      if (i > 300) throw new Error('API did not start');
+      if ((await fetch(`${origin}/readyz`).catch(() => undefined))?.status === 200) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const config = loadConfig({ DATA_DIR: dataDir });
+    const token = await makeDevToken(config, { scope: 'create:clients read:logs', clientId: 'bench-tail' });
+    const pool = new Pool(origin, { connections: 16 });
+    const acked = new Map<string, number>();
+    const onStream = new Map<string, number>();
+    const polled = new Map<string, number>();
+    let duplicates = 0;
+    const stream = await connectSse(`${origin}/api/v2/logs/stream?q=${encodeURIComponent('type:sapi')}`, {
+      token,
+      handlers: {
+        onEvent: (e) => {
+          const now = performance.now();
+          const id = (JSON.parse(e.data) as { target_client_id: string }).target_client_id;
+          if (onStream.has(id)) duplicates++;
+          else onStream.set(id, now);
+        },
+      },
+    });
+    if (stream.status !== 200) throw new Error(`stream: ${stream.status} ${JSON.stringify(stream.errorBody)}`);
+    stream.ended.catch(() => undefined);
+
+    let stop = false;
+    let stopAt = 0;
+    const done = () => onStream.size >= acked.size && polled.size >= acked.size;
+    const poller = (async () => {
+      let from: string | undefined;
+      while (!stop || !done()) {
+        const res = await pool.request({ path: `/api/v2/logs?take=100${from ? `&from=${from}` : ''}`, method: 'GET', headers: { authorization: `Bearer ${token}` } });
+        const page = (await res.body.json()) as Array<{ log_id: string; target_client_id: string }>;
+        const now = performance.now();
+        for (const e of page) if (!polled.has(e.target_client_id)) polled.set(e.target_client_id, now);
+        if (page.length > 0) from = page.at(-1)!.log_id;
+        else await new Promise((r) => setTimeout(r, 10));
+        if (stop && performance.now() - stopAt > 10_000) break;
+      }
+    })();
+
+    const start = performance.now();
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < RATE * SECONDS; i++) {
+      const due = start + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      sends.push((async () => {
+        const res = await pool.request({ path: '/api/v2/clients', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `tail ${i}` }) });
+        const body = (await res.body.json()) as { client_id: string };
+        acked.set(body.client_id, performance.now());
+      })());
+    }
+    await Promise.all(sends);
+    const sentIn = (performance.now() - start) / 1000;
+    stop = true;
+    stopAt = performance.now();
+    await poller;
+    // Stragglers on the stream: give it the same 10 s grace as the poller.
+    while (onStream.size < acked.size && performance.now() - stopAt < 10_000) await new Promise((r) => setTimeout(r, 20));
+    stream.close();
+    await pool.close();
+
+    const s = lagsOf(acked, onStream);
+    const p = lagsOf(acked, polled);
+    console.log(`commands                        : ${fmt(acked.size)} creates in ${fmt(sentIn, 1)} s (${fmt(acked.size / sentIn)}/s)`);
+    console.log(`live tail (SSE) freshness       : p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms; ${s.missing} missing, ${duplicates} duplicates (aim p99 < 1,000 ms)`);
+    console.log(`baseline: checkpoint polling    : p50 ${fmt(p.p50)} ms, p99 ${fmt(p.p99)} ms, max ${fmt(p.max)} ms (GET /logs?from=&take=100 back to back)`);
+    console.log(`stream settings                 : poll ${config.LOGS_STREAM_POLL_MS} ms, settle ${config.LOGS_STREAM_SETTLE_MS} ms`);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await infra.stop();
+    printLoad('after');
+  }
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,77 @@
+import { getSession, setSession } from './session.js';
+
+/** Auth0's error body, as every apptrail error answer carries it. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly error: string,
+    message: string,
+    readonly errorCode: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Called when the API answers 401: the session is over, back to sign-in. */
+let onUnauthorized: (err: ApiError) => void = () => {};
+export function setUnauthorizedHandler(handler: (err: ApiError) => void): void {
+  onUnauthorized = handler;
+}
+
+type Params = Record<string, string | number | boolean | undefined>;
+
+export function apiUrl(path: string, params: Params = {}): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') search.set(k, String(v));
+  const qs = search.toString();
+  return `/api/v2${path}${qs ? `?${qs}` : ''}`;
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = undefined;
+  }
+  const b = (body ?? {}) as Partial<Record<'statusCode' | 'error' | 'message' | 'errorCode', unknown>>;
+  return new ApiError(
+    typeof b.statusCode === 'number' ? b.statusCode : res.status,
+    typeof b.error === 'string' ? b.error : res.statusText,
+    typeof b.message === 'string' ? b.message : `The API answered ${res.status}`,
+    typeof b.errorCode === 'string' ? b.errorCode : undefined,
+  );
+}
+
+/** A Management API call with the session's token; a 401 ends the session. */
+export async function api(path: string, opts: { params?: Params; method?: string; body?: unknown; token?: string } = {}): Promise<Response> {
+  const token = opts.token ?? getSession()?.token;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path, opts.params), {
+      method: opts.method ?? 'GET',
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      // The token is in a header; no cookie is ever needed.
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'Network Error', 'The API cannot be reached', 'network_error');
+  }
+  if (res.ok) return res;
+  const err = await errorOf(res);
+  if (res.status === 401 && opts.token === undefined) {
+    setSession(undefined);
+    onUnauthorized(err);
+  }
+  throw err;
+}
+
+export async function apiJson<T>(path: string, opts: Parameters<typeof api>[1] = {}): Promise<T> {
+  const res = await api(path, opts);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
