@@ -2,8 +2,8 @@
 // bootstrap client it gets on first start fetches its own token at /oauth/token and manages
 // clients; grants narrow what a token may do; a rotated key's tokens verify until it is revoked;
 // dynamic registration → token → RFC 7592 read/update/delete; every step in the audit trail
-// (ClickHouse). Until the tenant's authorization state lands on main, the directory is the
-// in-memory one (test/helpers/authz-directory.ts).
+// (ClickHouse). The authorization state is the tenant's own (tenant.events), driven through the
+// SDK's resource-server, client-grant, tenant-settings and signing-key calls.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManagementClient } from 'auth0';
@@ -13,7 +13,6 @@ import { newDataDir } from '../helpers/api.js';
 import { refusal, startHttpsApi } from '../helpers/https-api.js';
 import { trustingFetch } from '../helpers/tls.js';
 import { startAuditWriter } from '../helpers/audit-system.js';
-import { MemoryDirectory } from '../helpers/authz-directory.js';
 import { bootstrapClientId } from '../../services/api/oauth/bootstrap.js';
 
 const AUDIENCE = 'https://apptrail.test/api/v2/';
@@ -21,17 +20,14 @@ const ISSUER = 'https://apptrail.test/';
 const ORDERS = 'https://orders.example.com/';
 const SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
 
-async function system(t: TestContext, opts: { k?: TestKafka; directory?: MemoryDirectory; env?: Record<string, string>; audit?: boolean } = {}) {
+async function system(t: TestContext, opts: { k?: TestKafka; env?: Record<string, string>; audit?: boolean } = {}) {
   const k = opts.k ?? (await useKafka(t));
   const dataDir = await newDataDir(t);
   const ch = opts.audit === false ? undefined : await startAuditWriter(t, k, dataDir);
-  const directory = opts.directory ?? (await MemoryDirectory.create({ managementAudience: AUDIENCE }));
   const printed: string[] = [];
   const api = await startHttpsApi(t, k, {
     dataDir,
     env: { AUTH_AUDIENCE: AUDIENCE, OAUTH_ISSUER: ISSUER, SECRETS_KEY, TENANT_NAME: 'oauth-compat', ...opts.env },
-    directory,
-    grants: { createGrant: async (g) => void directory.addGrant(g.client_id, g.audience, g.scope) },
     print: (text) => void printed.push(text),
   });
   const trusting = trustingFetch(t, api.caPem);
@@ -45,7 +41,9 @@ async function system(t: TestContext, opts: { k?: TestKafka; directory?: MemoryD
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'oauth-compat', ...headers }, body: JSON.stringify(body) });
   const sdk = (clientId: string, clientSecret: string) => new ManagementClient({ domain: api.domain, clientId, clientSecret, audience: AUDIENCE, fetch, maxRetries: 0 });
-  return { k, ch, directory, api, printed, fetch, base, post, sdk };
+  /** The SDK with the development HS256 token (every scope). */
+  const dev = async () => new ManagementClient({ domain: api.domain, token: await api.token(), fetch, maxRetries: 0 });
+  return { k, ch, api, printed, fetch, base, post, sdk, dev };
 }
 
 /** The credentials the bootstrap printed. */
@@ -85,16 +83,19 @@ describe('auth0 SDK 7.1.0 with clientId/clientSecret → apptrail over HTTPS', (
     assert.equal((await admin.clients.get(created.client_id!)).description, 'reads clients only');
 
     // Scope narrowing: a client granted read:clients only can list, not create.
-    s.directory.addGrant(created.client_id!, AUDIENCE, ['read:clients']);
+    await admin.clientGrants.create({ client_id: created.client_id!, audience: AUDIENCE, scope: ['read:clients'] });
     const reader = s.sdk(created.client_id!, created.client_secret!);
     assert.ok((await reader.clients.list()).data.length >= 2);
     assert.equal((await refusal(reader.clients.create({ name: 'nope' }))).statusCode, 403);
 
     // A rotated key: the admin's cached token (old key) keeps working until the key is revoked.
-    const oldKid = s.directory.issuingKey().kid;
-    await s.directory.rotate();
+    const before = await admin.keys.signing.list();
+    const oldKid = before.find((k) => k.current)!.kid!;
+    await admin.keys.signing.rotate();
     assert.ok((await admin.clients.list()).data.length >= 2, 'the previous key still verifies');
-    s.directory.revoke(oldKid);
+    const jwks = (await (await s.fetch(`${s.base}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+    assert.ok(jwks.keys.some((k) => k.kid === oldKid), 'the previous key is still published');
+    await admin.keys.signing.revoke(oldKid);
     assert.equal((await refusal(admin.clients.list())).statusCode, 401, 'a revoked key stops verifying');
     assert.ok((await s.sdk(clientId, clientSecret).clients.list()).data.length >= 2, 'a fresh token, signed by the new key');
 
@@ -120,11 +121,13 @@ describe('auth0 SDK 7.1.0 with clientId/clientSecret → apptrail over HTTPS', (
 
   it('two instances bootstrapping together create one client', async (t) => {
     const k = await useKafka(t);
-    const directory = await MemoryDirectory.create({ managementAudience: AUDIENCE });
-    const [a, b] = await Promise.all([system(t, { k, directory, audit: false }), system(t, { k, directory, audit: false })]);
+    const a = await system(t, { k, audit: false });
+    const b = await system(t, { k, audit: false });
     const outcomes = (await Promise.all([a.api.role.bootstrap!(), b.api.role.bootstrap!()])).sort();
     assert.ok(outcomes.filter((o) => o === 'created').length === 1, outcomes.join());
     assert.equal(a.printed.length + b.printed.length, 1);
+    const { clientId, clientSecret } = credentialsIn([...a.printed, ...b.printed]);
+    assert.ok((await a.sdk(clientId, clientSecret).clients.list()).data.length === 1, 'one client, and its grant works');
   });
 
   it('dynamic registration → token → RFC 7592 read, update, delete; the tenant flag and the initial access token; all audited', async (t) => {
@@ -138,7 +141,8 @@ describe('auth0 SDK 7.1.0 with clientId/clientSecret → apptrail over HTTPS', (
     const disabled = await s.post('/oidc/register', registration, iat);
     assert.equal(disabled.status, 403);
     assert.equal((await disabled.json() as { error: string }).error, 'access_denied');
-    s.directory.tenant = { enable_dynamic_client_registration: true };
+    const admin = await s.dev();
+    await admin.tenants.settings.update({ flags: { enable_dynamic_client_registration: true } });
     const invalid = await s.post('/oidc/register', { ...registration, redirect_uris: ['not a url'] }, iat);
     assert.equal(invalid.status, 400);
     assert.equal((await invalid.json() as { error: string }).error, 'invalid_redirect_uri');
@@ -161,8 +165,8 @@ describe('auth0 SDK 7.1.0 with clientId/clientSecret → apptrail over HTTPS', (
     assert.equal(((await viaApi.json()) as { is_first_party: boolean }).is_first_party, false);
 
     // The credentials work at /oauth/token once the client has a grant.
-    s.directory.addApi({ identifier: ORDERS, scopes: [{ value: 'read:orders' }], token_lifetime: 300 });
-    s.directory.addGrant(reg.client_id, ORDERS, ['read:orders']);
+    await admin.resourceServers.create({ identifier: ORDERS, name: 'Orders', scopes: [{ value: 'read:orders' }], token_lifetime: 300 });
+    await admin.clientGrants.create({ client_id: reg.client_id, audience: ORDERS, scope: ['read:orders'] });
     const token = await s.fetch(`${s.base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: reg.client_id, client_secret: reg.client_secret, audience: ORDERS }).toString() });
     assert.equal(token.status, 200);
     assert.equal(((await token.json()) as { scope: string }).scope, 'read:orders');

@@ -268,7 +268,7 @@ describe('every route under generated input', () => {
     ids.push((JSON.parse(grant.text) as { id: string }).id);
     const keys = JSON.parse((await send('GET', '/api/v2/keys/signing', 'valid')).text) as Array<{ kid: string }>;
     ids.push(...keys.map((k) => k.kid));
-    const enabled = await send('PATCH', '/api/v2/tenants/settings', 'valid', { contentType: 'application/json', payload: JSON.stringify({ enable_dynamic_client_registration: true }) });
+    const enabled = await send('PATCH', '/api/v2/tenants/settings', 'valid', { contentType: 'application/json', payload: JSON.stringify({ flags: { enable_dynamic_client_registration: true } }) });
     assert.equal(enabled.status, 200, enabled.text);
     const registered = await send('POST', '/oidc/register', 'none', { contentType: 'application/json', payload: JSON.stringify({ client_name: 'Fuzz DCR', redirect_uris: ['https://fuzz.example.com/cb'] }) });
     assert.equal(registered.status, 201, registered.text);
