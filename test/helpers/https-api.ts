@@ -8,7 +8,6 @@ import { createShutdown } from '../../shared/lifecycle/index.js';
 import { resolveSigningSecret, SCOPES, verifierFromConfig } from '../../shared/auth/index.js';
 import { buildApp } from '../../services/api/app.js';
 import { startApiRole, type ApiRole } from '../../services/api/role.js';
-import type { AuthorizationDirectory, ClientGrantWriter } from '../../shared/oauth/ports.js';
 import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
 import { loadTls } from '../../services/api/server.js';
 import type { TestKafka } from './kafka.js';
@@ -37,9 +36,6 @@ export async function startHttpsApi(
     env?: Record<string, string>;
     /** Also serve /api/v2/log-streams, as services/main.ts does. */
     logStreams?: boolean;
-    /** Serve /oauth/token, discovery and registration over this directory, and accept its tokens. */
-    directory?: AuthorizationDirectory;
-    grants?: ClientGrantWriter;
     /** Where the bootstrap prints its credentials block. */
     print?: (text: string) => void;
   },
@@ -54,7 +50,7 @@ export async function startHttpsApi(
   t.after(() => shutdown.shutdown('test done'));
   const api = await startApiRole({
     config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown,
-    ...(opts.directory ? { directory: opts.directory } : {}), ...(opts.grants ? { grants: opts.grants } : {}), ...(opts.print ? { print: opts.print } : {}),
+    ...(opts.print ? { print: opts.print } : {}),
   });
   const logStreams = opts.logStreams === true ? await startLogStreamsFeature({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown }) : undefined;
   const https = await loadTls(config);
