@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { buildApp } from '../../services/api/app.js';
 import { tokenRoutes } from '../../services/api/oauth/token-routes.js';
-import { apply, ClientCreateSchema, ClientStateStore, decideCreate, decideDelete, generateClientId, generateClientSecret } from '../../shared/clients/index.js';
+import { apply, ClientCreateSchema, ClientStateStore, decideCreate, decideDelete, decideRotate, generateClientId, generateClientSecret } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { createLogger } from '../../shared/log/index.js';
 import { createOwnTokenVerifier, createTokenVerifier, principalOf } from '../../shared/auth/index.js';
@@ -54,12 +54,18 @@ export async function oauthApp(opts: { rateLimitPerMinute?: number } = {}) {
     store.put(state);
     return { clientId, secret };
   }
+  function rotateSecret(clientId: string): string {
+    const state = store.get(clientId)!;
+    const secret = generateClientSecret();
+    store.put(apply(state, decideRotate(state, { secretSealed: box.seal(secret) }), new Date(clock++).toISOString()).state!);
+    return secret;
+  }
   function deleteClient(clientId: string) {
     const state = store.get(clientId)!;
     store.put(apply(state, decideDelete(state), new Date(clock++).toISOString()).state!);
   }
   const devToken = () => new SignJWT({ scope: 'read:clients' }).setProtectedHeader({ alg: 'HS256' }).setSubject('dev').setAudience(MANAGEMENT_AUDIENCE).setExpirationTime('1h').sign(devSecret);
-  return { app, box, directory, store, addClient, deleteClient, devToken };
+  return { app, box, directory, store, addClient, deleteClient, rotateSecret, devToken };
 }
 
 /** A form body as the auth0 SDK sends it. */

@@ -64,6 +64,39 @@ describe('POST /oauth/token', () => {
     assertOAuthError(await ask('read:orders admin:orders'), 403, 'access_denied', 'Client has not been granted scopes: admin:orders');
   });
 
+  it('a token never carries a scope the grant lacks: requested ⊆ grant gives exactly the request, anything else is refused (generated)', async () => {
+    const h = await oauthApp();
+    const universe = ['read:orders', 'write:orders', 'admin:orders', 'read:clients'];
+    await fc.assert(
+      fc.asyncProperty(fc.subarray(universe), fc.option(fc.array(fc.constantFrom(...universe, 'other'), { maxLength: 5 }), { nil: undefined }), async (granted, requested) => {
+        const { clientId, secret } = h.addClient();
+        h.directory.addGrant(clientId, OTHER_API, granted);
+        const res = await h.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret, audience: OTHER_API, ...(requested ? { scope: requested.join(' ') } : {}) } });
+        const allowed = new Set(granted);
+        if (requested && !requested.every((r) => allowed.has(r))) {
+          assertOAuthError(res, 403, 'access_denied', /^Client has not been granted scopes: /);
+          return;
+        }
+        assert.equal(res.statusCode, 200, res.body);
+        const scope = String(decodeJwt(res.json().access_token).scope).split(' ').filter(Boolean);
+        assert.ok(scope.every((x) => allowed.has(x)), 'only granted scopes');
+        assert.deepEqual(new Set(scope), new Set(requested ?? granted));
+        assert.equal(res.json().scope, scope.join(' '));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a rotated client secret: the old one is refused, the new one works', async () => {
+    const h = await oauthApp();
+    const { clientId, secret } = h.addClient();
+    h.directory.addGrant(clientId, OTHER_API, ['read:orders']);
+    const fresh = h.rotateSecret(clientId);
+    const ask = (s: string) => h.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: clientId, client_secret: s, audience: OTHER_API } });
+    assertOAuthError(await ask(secret), 401, 'invalid_client');
+    assert.equal((await ask(fresh)).statusCode, 200);
+  });
+
   it('answers every refusal as Auth0 does', async () => {
     const h = await oauthApp();
     const ok = h.addClient();
