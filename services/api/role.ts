@@ -133,6 +133,7 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
       bootstrapAdminClient({
         projection, commands, grants, audience: config.AUTH_AUDIENCE, tenant: config.TENANT_NAME,
         scopes: directory.resourceServer(config.AUTH_AUDIENCE)?.scopes.map((s) => s.value) ?? [...SCOPES],
+        hasGrant: (clientId) => directory.grant(clientId, config.AUTH_AUDIENCE) !== undefined,
         tokenUrl: `${issuer}oauth/token`, log: log.child({ component: 'bootstrap' }), print: deps.print ?? ((text) => void process.stdout.write(text)),
       }),
   };

@@ -28,6 +28,8 @@ export interface BootstrapDeps {
   audience: string;
   /** Every management scope (the Management API resource server's). */
   scopes: readonly string[];
+  /** Whether a client holds a grant on the Management API (to report a half-made bootstrap). */
+  hasGrant?: (clientId: string) => boolean;
   tenant: string;
   /** Where the token endpoint is, for the printed command. */
   tokenUrl: string;
@@ -64,8 +66,16 @@ export function credentialsBlock(clientId: string, clientSecret: string, tokenUr
  */
 export async function bootstrapAdminClient(deps: BootstrapDeps): Promise<'created' | 'skipped' | 'lost-race'> {
   await deps.projection.catchUp(deps.catchUpMs ?? 30_000);
-  if (deps.projection.store.size > 0) return 'skipped';
   const clientId = bootstrapClientId(deps.tenant);
+  if (deps.projection.store.size > 0) {
+    // A start that died between the client and its grant leaves a client nobody can use; it is not
+    // granted again here (an operator may have removed the grant on purpose), only reported.
+    const made = deps.projection.store.get(clientId);
+    if (made && !made.deleted && deps.hasGrant && !deps.hasGrant(clientId)) {
+      deps.log.warn({ clientId }, 'the bootstrap client has no grant on the Management API; create one with POST /api/v2/client-grants (npm run token gives a development token to do it)');
+    }
+    return 'skipped';
+  }
   let clientSecret: string;
   try {
     ({ clientSecret } = await deps.commands.create(
