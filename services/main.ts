@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     const app = await buildApp({
       log,
       https: await loadTls(config),
-      verify: await verifierFromConfig(config),
+      verify: await verifierFromConfig(config, api?.directory),
       rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND,
       metrics: metricsRegistry,
       features: [api?.feature, logStreams?.feature, logs, api && consoleFeature(log)].filter((f) => f !== undefined),
@@ -88,6 +88,10 @@ async function main(): Promise<void> {
     shutdown.add('http', () => app.close());
     await app.listen({ host: config.HOST, port: config.PORT });
     log.info({ roles: config.ROLES, brokers: kafka.brokers }, 'apptrail started');
+    // After listen: the bootstrap waits for the projections, and the printed command needs the server up.
+    if (api) {
+      api.bootstrap().catch((err: unknown) => log.error({ err }, 'could not create the bootstrap client; `npm run token` still gives a development token'));
+    }
   } catch (err) {
     log.fatal({ err }, 'start-up failed');
     await shutdown.shutdown('start-up failed');

@@ -44,22 +44,23 @@ const INTERNAL_ERROR = { statusCode: 500, error: STATUS_CODES[500], message: 'In
  * logged and answered with a generic 500 that names nothing internal.
  */
 export function errorHandler(err: FastifyError | Auth0Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (err instanceof Auth0Error) {
-    if (err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
-    return reply.code(err.statusCode).send(err.toJSON());
-  }
-  const known = FASTIFY_ERRORS[(err as FastifyError).code];
+  const known = asAuth0Error(err);
   if (known) {
-    const body = known(err as FastifyError);
-    return reply.code(body.statusCode).send(body.toJSON());
-  }
-  const status = (err as FastifyError).statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    const body = new Auth0Error(status, err.message, 'invalid_request');
-    return reply.code(status).send(body.toJSON());
+    if (known.retryAfterSeconds !== undefined) void reply.header('retry-after', String(known.retryAfterSeconds));
+    return reply.code(known.statusCode).send(known.toJSON());
   }
   req.log.error({ err }, 'unhandled error');
   return reply.code(500).send(INTERNAL_ERROR);
+}
+
+/** The Auth0 error a thrown error stands for: ours, Fastify's client errors, any other 4xx; undefined for a server fault. */
+export function asAuth0Error(err: unknown): Auth0Error | undefined {
+  if (err instanceof Auth0Error) return err;
+  const known = FASTIFY_ERRORS[(err as FastifyError).code];
+  if (known) return known(err as FastifyError);
+  const status = (err as FastifyError).statusCode ?? 500;
+  if (status >= 400 && status < 500) return new Auth0Error(status, (err as Error).message, 'invalid_request');
+  return undefined;
 }
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -10,13 +10,14 @@ import { isManagementApiRoute } from '../../shared/auth/index.js';
  * audit trail as a failure like any other.
  */
 export async function registerRateLimit(app: FastifyInstance, perSecond: number): Promise<void> {
-  if (perSecond <= 0) return;
+  // Registered even when the Management API is not limited: the OAuth routes set limits of their
+  // own through their route config (services/api/oauth), which needs the plugin.
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',
-    max: perSecond,
+    max: Math.max(perSecond, 1),
     timeWindow: 1000,
-    allowList: (req: FastifyRequest) => !isManagementApiRoute(req),
+    allowList: (req: FastifyRequest) => perSecond <= 0 || !isManagementApiRoute(req),
     keyGenerator: (req: FastifyRequest) => (req.principal?.clientId ? `app:${req.principal.clientId}` : `ip:${req.ip}`),
     errorResponseBuilder: () =>
       new Auth0Error(429, 'Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers.', 'too_many_requests'),

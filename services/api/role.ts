@@ -6,7 +6,7 @@ import type { Shutdown } from '../../shared/lifecycle/index.js';
 import { createEventProducer, startProjectionRunner, withBackgroundDelivery, type TopicNames } from '../../shared/kafka/index.js';
 import { parseClientEventRecord } from '../../shared/clients/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
-import { resolveSecretsKey } from '../../shared/auth/index.js';
+import { resolveSecretsKey, SCOPES } from '../../shared/auth/index.js';
 import type { Check } from '../../shared/health/index.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { ClientProjection } from './clients/projection.js';
@@ -14,9 +14,15 @@ import { createClientCommands } from './clients/commands.js';
 import { clientRoutes } from './clients/routes.js';
 import type { TenantView } from './clients/present.js';
 import { recordAuditRequests } from './audit-requests.js';
+import type { ClientCommands } from './clients/commands.js';
+import type { AuthorizationDirectory, ClientGrantWriter } from '../../shared/oauth/ports.js';
+import { issuerFromConfig } from '../../shared/oauth/discovery.js';
+import { createRegistrationTokens } from '../../shared/oauth/registration-token.js';
+import { tokenRoutes } from './oauth/token-routes.js';
+import { registerRoutes } from './oauth/register-routes.js';
+import { bootstrapAdminClient } from './oauth/bootstrap.js';
 import { startTenantFeature } from './tenant/index.js';
 import { catchUpOrUnavailable } from './projection-reads.js';
-import type { TenantDirectory } from '../../shared/tenant/index.js';
 
 export interface ApiRoleDeps {
   config: Config;
@@ -30,17 +36,36 @@ export interface ApiRoleDeps {
    * the projector keeps client_versions (history reads); without it those answer 503.
    */
   ch?: Pick<ClickHouseHandle, 'client'>;
+  /**
+   * Another authorization state than the tenant's (tests: an in-memory one they rotate at will)
+   * for /oauth/token, discovery, registration and the bootstrap; default the tenant.events fold.
+   */
+  directory?: AuthorizationDirectory;
+  /** With `directory`: creates the bootstrap client's grant; default the tenant's client-grant commands. */
+  grants?: ClientGrantWriter;
+  /** Where the bootstrap prints the credentials block once; default stdout. */
+  print?: (text: string) => void;
+}
+
+export interface ApiRole {
+  feature: (app: FastifyInstance) => Promise<void>;
+  readiness: Record<string, Check>;
+  projection: ClientProjection;
+  commands: ClientCommands;
+  /** The authorization state the OAuth routes read (shared/oauth/ports.ts), for the verifier to accept the tokens they issue. */
+  directory: AuthorizationDirectory;
+  /** First start of a tenant: creates and prints the administrative client. */
+  bootstrap: () => Promise<'created' | 'skipped' | 'lost-race'>;
 }
 
 /**
  * The API role: its own projection of clients.events (a consumer group of its own per instance,
  * since every instance needs every partition), the command handler, and the routes.
  */
-export async function startApiRole(
-  deps: ApiRoleDeps,
-): Promise<{ feature: (app: FastifyInstance) => Promise<void>; readiness: Record<string, Check>; projection: ClientProjection; directory: TenantDirectory }> {
+export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
   const { config, kafka, admin, names, log, shutdown } = deps;
-  const box = createSecretBox(await resolveSecretsKey(config));
+  const secretsKey = await resolveSecretsKey(config);
+  const box = createSecretBox(secretsKey);
   const producer = await createEventProducer(kafka);
   shutdown.add('api producer', () => producer.disconnect());
 
@@ -85,15 +110,31 @@ export async function startApiRole(
   const auditRequests = withBackgroundDelivery(producer, log.child({ component: 'audit-requests' }));
   shutdown.add('audit requests delivery', () => auditRequests.disconnect());
 
+  const issuer = issuerFromConfig(config);
+  const directory = deps.directory ?? tenant.directory;
+  const grants = deps.grants ?? tenant.grants;
   return {
     projection,
-    /** The tenant's authorization state (shared/oauth/ports.ts) for the token endpoint and verifier. */
-    directory: tenant.directory,
+    commands,
+    directory,
     readiness: { clients_projection: () => projection.catchUp(1500), ...tenant.readiness },
     feature: async (app) => {
       recordAuditRequests(app, { producer: auditRequests, topic: names.auditRequests });
       await clientRoutes(app, { commands, projection, box, tenant: tenantView, ...(deps.ch ? { history: deps.ch } : {}) });
       await tenant.feature(app);
+      const clients = projection.store;
+      await tokenRoutes(app, { directory, clients, box, issuer, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE });
+      await registerRoutes(app, {
+        directory, commands, clients, box, issuer, tokens: createRegistrationTokens(secretsKey),
+        initialAccessToken: config.DCR_INITIAL_ACCESS_TOKEN, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE,
+      });
     },
+    bootstrap: () =>
+      bootstrapAdminClient({
+        projection, commands, grants, audience: config.AUTH_AUDIENCE, tenant: config.TENANT_NAME,
+        scopes: directory.resourceServer(config.AUTH_AUDIENCE)?.scopes.map((s) => s.value) ?? [...SCOPES],
+        hasGrant: (clientId) => directory.grant(clientId, config.AUTH_AUDIENCE) !== undefined,
+        tokenUrl: `${issuer}oauth/token`, log: log.child({ component: 'bootstrap' }), print: deps.print ?? ((text) => void process.stdout.write(text)),
+      }),
   };
 }

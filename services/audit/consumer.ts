@@ -3,7 +3,7 @@ import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import type { ClientState } from '../../shared/clients/index.js';
 import {
   checkEntry, degradeEntry, describeOperation, encodedToAuditLogRecord, encodeEntry,
-  entryFromRequestRecord, makeLogId, parseRequestRecord, type AuditEntry, type DegradableEntry, type EncodedEntry, type RequestRecord,
+  entryFromRequestRecord, makeLogId, TYPE_OF_OUTCOME, parseRequestRecord, type AuditEntry, type DegradableEntry, type EncodedEntry, type RequestRecord,
 } from '../../shared/audit/index.js';
 import { foldedTopics, type FoldedTopic } from './folded-topics.js';
 import { PoisonRecordError } from '../../shared/events/index.js';
@@ -190,7 +190,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     return {
       log_id: makeLogId(Date.parse(date), key),
       date,
-      type: v.kind === 'request' ? (v.data.outcome === 'failure' ? 'fapi' : 'mgmt_api_read') : 'sapi',
+      type: v.kind === 'request' ? TYPE_OF_OUTCOME[v.data.outcome] : 'sapi',
       description: describeOperation(meta.method, meta.path),
       client_id: meta.actorclient,
       user_id: meta.actor,

@@ -100,23 +100,38 @@ export function entryFromClientEvent(rec: ClientEventRecord, applied: Applied): 
   };
 }
 
-const TYPE_OF_OUTCOME = { failure: 'fapi', secrets_read: 'mgmt_api_read' } as const satisfies Record<RequestRecord['outcome'], AuditEntry['type']>;
+export const TYPE_OF_OUTCOME = { failure: 'fapi', secrets_read: 'mgmt_api_read', token_issued: 'seccft', token_refused: 'feccft' } as const satisfies Record<RequestRecord['outcome'], AuditEntry['type']>;
 
-/** A failure (fapi) or secret-revealing read (mgmt_api_read) entry from an audit.requests record. */
+/** Auth0's descriptions of a client credentials exchange; a refusal is described by its reason. */
+function describeRequest(r: RequestRecord): string {
+  if (r.outcome === 'token_issued') return 'Client Credentials for Access Token';
+  if (r.outcome === 'token_refused') {
+    const body = r.response_body as { error_description?: unknown } | undefined;
+    return typeof body?.error_description === 'string' ? body.error_description : 'Failed exchange of Client Credentials for Access Token';
+  }
+  return describeOperation(r.meta.method, r.meta.path);
+}
+
+/**
+ * A failure (fapi), secret-revealing read (mgmt_api_read) or token exchange (seccft/feccft) entry
+ * from an audit.requests record.
+ */
 export function entryFromRequestRecord(id: string, time: string, r: RequestRecord, targetName: string): AuditEntry {
+  const exchange = r.outcome === 'token_issued' || r.outcome === 'token_refused';
   const details: AuditEntry['details'] = {
     request: { method: r.meta.method.toLowerCase(), path: r.meta.path, query: r.query, body: redactSecrets(r.body) },
     response: { statusCode: r.status, body: redactSecrets(r.response_body) },
   };
   if (r.accessed_secrets.length > 0) details.accessedSecrets = r.accessed_secrets;
   return {
-    hostname: '', audience: '', connection: '', connection_id: '', organization_id: '', strategy: '', strategy_type: '',
+    hostname: '', audience: r.audience ?? '', connection: '', connection_id: '', organization_id: '', strategy: '', strategy_type: '',
     log_id: makeLogId(Date.parse(time), `audit.requests:${id}`),
     date: new Date(time).toISOString(),
     type: TYPE_OF_OUTCOME[r.outcome],
-    description: describeOperation(r.meta.method, r.meta.path),
+    description: describeRequest(r),
     client_id: r.meta.actorclient,
-    client_name: '',
+    // In an exchange the caller is the client the token is for.
+    client_name: exchange ? targetName : '',
     user_id: r.meta.actor,
     user_name: r.meta.actorname,
     ip: r.meta.ip,

@@ -8,7 +8,8 @@ export { LOG_ID_LENGTH, LOG_ID_PATTERN, logIdTimeMs, makeLogId } from './log-id.
 // One audit entry, shaped like an Auth0 log event (OAS `Log`, LOGSCHEMA `sapi`). Producers build it
 // with secrets already redacted; this schema is the contract between them and the audit table.
 
-export const AUDIT_LOG_TYPES = ['sapi', 'fapi', 'mgmt_api_read'] as const;
+// seccft/feccft: Auth0's success and failure of a client credentials exchange at /oauth/token.
+export const AUDIT_LOG_TYPES = ['sapi', 'fapi', 'mgmt_api_read', 'seccft', 'feccft'] as const;
 export type AuditLogType = (typeof AUDIT_LOG_TYPES)[number];
 
 const VERDICTS = ['applied', 'conflict'] as const satisfies readonly Verdict[];

@@ -21,6 +21,10 @@ const OPERATIONS: Array<[method: string, path: RegExp, description: string]> = [
   ['PATCH', /^\/api\/v2\/tenants\/settings\/?$/, 'Update tenant settings'],
   ['POST', /^\/api\/v2\/keys\/signing\/rotate\/?$/, 'Rotate the Application Signing Key'],
   ['PUT', /^\/api\/v2\/keys\/signing\/[^/]+\/revoke\/?$/, 'Revoke an Application Signing Key by its key id'],
+  ['POST', /^\/oidc\/register\/?$/, 'Dynamic Client Registration'],
+  ['GET', /^\/oidc\/register\/[^/]+\/?$/, 'Read a client registration'],
+  ['PUT', /^\/oidc\/register\/[^/]+\/?$/, 'Update a client registration'],
+  ['DELETE', /^\/oidc\/register\/[^/]+\/?$/, 'Delete a client registration'],
 ];
 
 export function describeOperation(method: string, path: string): string {
@@ -30,5 +34,5 @@ export function describeOperation(method: string, path: string): string {
 
 /** The client a /api/v2/clients/{id}… path is about, if any. */
 export function targetClientOf(path: string): string {
-  return /^\/api\/v2\/clients\/([^/?]+)/.exec(path)?.[1] ?? '';
+  return /^\/(?:api\/v2\/clients|oidc\/register)\/([^/?]+)/.exec(path)?.[1] ?? '';
 }

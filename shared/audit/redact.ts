@@ -4,6 +4,9 @@ import { REDACTED } from '../clients/diff.js';
 // secrets and keys, sealed values, and log-stream sink credentials.
 const SECRET_KEYS = new Set([
   'client_secret',
+  // Tokens apptrail issues: the access token of /oauth/token, the RFC 7592 registration token.
+  'access_token',
+  'registration_access_token',
   'encryption_key',
   'signing_keys',
   'authorization',

@@ -9,7 +9,8 @@ import { EventMetaSchema } from '../clients/envelope.js';
  * before they are written.
  */
 export const RequestRecordSchema = z.object({
-  outcome: z.enum(['failure', 'secrets_read']),
+  /** token_issued / token_refused: a client credentials exchange at /oauth/token (seccft / feccft). */
+  outcome: z.enum(['failure', 'secrets_read', 'token_issued', 'token_refused']),
   meta: EventMetaSchema,
   query: z.record(z.string(), z.unknown()),
   body: z.unknown().optional(),
@@ -18,6 +19,8 @@ export const RequestRecordSchema = z.object({
   target_client_id: z.string(),
   accessed_secrets: z.array(z.string()),
   scope: z.string(),
+  /** The API a token was asked for (token exchanges only). */
+  audience: z.string().optional(),
 });
 export type RequestRecord = z.infer<typeof RequestRecordSchema>;
 

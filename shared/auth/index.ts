@@ -6,3 +6,4 @@ export * from './verified-tokens.js';
 export * from './scope-guard.js';
 export * from './hook.js';
 export * from './from-config.js';
+export * from './own-tokens.js';

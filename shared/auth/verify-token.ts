@@ -15,6 +15,11 @@ export interface VerifierOptions {
   keys?: JWTVerifyGetKey;
   /** Reuse of verified tokens (see VerifiedTokenCache); `now` is also the clock of exp and nbf. */
   cache?: VerifiedTokenCacheOptions;
+  /**
+   * Asked before a remembered verification is reused: false (its key was revoked since) drops it
+   * and the token is verified afresh, so a revoked key's tokens stop at once, not after the TTL.
+   */
+  stillTrusted?: (token: string) => boolean;
 }
 
 export type VerifyToken = (authorization: string | undefined) => Promise<Principal>;
@@ -54,7 +59,7 @@ export function createTokenVerifier(opts: VerifierOptions): VerifyToken {
     const [scheme, token] = authorization.split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('Bad HTTP authentication header format', 'invalid_authorization_header');
     const known = cache.get(token);
-    if (known) return known;
+    if (known && (opts.stillTrusted?.(token) ?? true)) return known;
     try {
       return await verifyAfresh(token);
     } catch (err) {

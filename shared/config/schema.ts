@@ -43,6 +43,9 @@ export const ConfigSchema = z.object({
   AUTH_JWKS_URL: z.url().optional().describe('JWKS URL for RS256 tokens; unset = HS256 with AUTH_SIGNING_SECRET'),
   AUTH_SIGNING_SECRET: z.string().min(32).optional().describe('HS256 secret for local tokens; unset = generated into DATA_DIR'),
   SIGNING_KEY_FILE: z.string().min(1).optional().describe('PEM file with an RSA PRIVATE KEY (PKCS#8) to use as the first token-signing key; unset = generated on first start'),
+  OAUTH_ISSUER: z.url().refine((u) => u.endsWith('/'), 'must end with /').optional().describe('`iss` of the tokens /oauth/token issues and the issuer in /.well-known/openid-configuration (e.g. https://tenant.example.com/); unset = the origin of AUTH_AUDIENCE with a trailing /'),
+  OAUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600).describe('/oauth/token requests per minute per client_id (and /oidc/register per IP) and instance; 0 disables. Excess gets 429 {error: too_many_requests}'),
+  DCR_INITIAL_ACCESS_TOKEN: z.string().min(32).optional().describe('When set, POST /oidc/register needs `Authorization: Bearer <this>` (RFC 7591 initial access token); unset = open registration while the tenant flag enable_dynamic_client_registration is on'),
   SECRETS_KEY: z.string().regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'must be 32 bytes, base64').optional().describe('AES-256-GCM key (base64, 32 bytes) sealing client secrets; unset = generated into DATA_DIR'),
 
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(1000).describe('Management API requests per second per caller (token azp, else IP) and instance; 0 disables. Excess gets 429 with Retry-After'),

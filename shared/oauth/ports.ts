@@ -48,3 +48,13 @@ export interface AuthorizationDirectory {
   publishedKeys(): JSONWebKeySet;
   settings(): TenantSettingsView;
 }
+
+/**
+ * Added by the oauth-token branch for the bootstrap: giving the administrative client its grant
+ * on the Management API. Implemented by the client-grant commands (events, audited like any
+ * grant created through POST /api/v2/client-grants).
+ */
+export interface ClientGrantWriter {
+  /** Creates the grant; resolves once it is applied (read-your-writes), so a token can be issued right after. */
+  createGrant(grant: { client_id: string; audience: string; scope: readonly string[] }): Promise<void>;
+}

@@ -45,6 +45,7 @@ export interface TenantDirectory extends AuthorizationDirectory {
 export function createTenantDirectory(deps: TenantDirectoryDeps): TenantDirectory {
   const { store, managementApi } = deps;
   let opened: { kid: string; key: KeyObject } | undefined;
+  let published: { data: ReturnType<typeof keys>; jwks: JSONWebKeySet } | undefined;
 
   function resourceServer(identifier: string): ResourceServerView | undefined {
     if (identifier === managementApi.identifier) return managementApi;
@@ -86,7 +87,11 @@ export function createTenantDirectory(deps: TenantDirectoryDeps): TenantDirector
       return { kid: opened.kid, alg: 'RS256', privateKey: opened.key };
     },
     publishedKeys(): JSONWebKeySet {
-      return { keys: publishedKeyRecords(keys()).map(publicJwk) };
+      // Built once per folded key state (states are immutable values): the verifier asks on every
+      // request that carries one of apptrail's tokens, and building parses every certificate.
+      const data = keys();
+      if (published?.data !== data) published = { data, jwks: { keys: publishedKeyRecords(data).map(publicJwk) } };
+      return published.jwks;
     },
     settings(): TenantSettingsView {
       const s = store.liveOf('tenant_settings', TENANT_SETTINGS_ID);

@@ -74,7 +74,18 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['GET', '/console/'],
   ['GET', '/console/:id'],
   ['GET', '/console/assets/:id'],
+  ['POST', '/oauth/token'],
+  ['GET', '/.well-known/jwks.json'],
+  ['GET', '/.well-known/openid-configuration'],
+  ['POST', '/oidc/register'],
+  ['GET', '/oidc/register/:id'],
+  ['PUT', '/oidc/register/:id'],
+  ['DELETE', '/oidc/register/:id'],
 ];
+
+/** Routes of the OAuth side, which refuse in OAuth's shape `{error, error_description}` instead of Auth0's Management API body. */
+const OAUTH_ROUTES = new Set(['/oauth/token', '/oidc/register', '/oidc/register/:id']);
+const OAUTH_KEYS = new Set(['error', 'error_description', 'error_uri']);
 
 // GET /api/v2/logs/stream is left out: an accepted request is a stream that never ends
 // (test/e2e/logs-stream.test.ts covers its refusals).
@@ -145,7 +156,12 @@ interface BodySpec {
   payload?: string | Buffer;
 }
 
-const CLIENT_FIELDS = ['name', 'description', 'app_type', 'callbacks', 'addons', 'client_metadata', 'mobile', 'jwt_configuration', 'native_social_login', 'refresh_token', 'grant_types', 'sink', 'type', 'filters', 'status'];
+const CLIENT_FIELDS = [
+  'name', 'description', 'app_type', 'callbacks', 'addons', 'client_metadata', 'mobile', 'jwt_configuration', 'native_social_login', 'refresh_token', 'grant_types', 'sink', 'type', 'filters', 'status',
+  // token requests and registrations
+  'grant_type', 'client_id', 'client_secret', 'audience', 'scope', 'client_name', 'redirect_uris', 'token_endpoint_auth_method', 'response_types', 'logo_uri',
+];
+const FORM_KEYS = ['grant_type', 'client_id', 'client_secret', 'audience', 'scope', '__proto__', 'x'];
 
 const bodyArb: fc.Arbitrary<BodySpec> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({}) },
@@ -170,6 +186,13 @@ const bodyArb: fc.Arbitrary<BodySpec> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }).map((s) => ({ contentType: 'application/json', payload: s })) },
   { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x').map((contentType) => ({ contentType, payload: 'name=x' })) },
   { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', payload: Buffer.alloc(BODY_LIMIT_BYTES + 10, 0x20) }) },
+  // Form bodies (the token endpoint's), repeated keys and broken encodings included.
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(fc.tuple(fc.oneof(fc.constantFrom(...FORM_KEYS), text), fc.oneof(text, fc.constantFrom('client_credentials', 'https://apptrail.test/api/v2/'), badEncoding)), { maxLength: 5 })
+      .map((pairs) => ({ contentType: 'application/x-www-form-urlencoded', payload: pairs.map(([k, v]) => `${percentEncode(k)}=${v.startsWith('%') ? v : percentEncode(v)}`).join('&') })),
+  },
   { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', payload: Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) }) },
 );
 
@@ -194,7 +217,7 @@ async function startFullApi(t: TestContext) {
   const streams = await startLogStreamsFeature(deps);
   const app = await buildApp({
     log: testLog,
-    verify: await verifierFromConfig(config),
+    verify: await verifierFromConfig(config, api.directory),
     features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch }), (a) => consoleRoutes(a)],
     readiness: { ...api.readiness, ...streams.readiness },
   });
@@ -245,6 +268,11 @@ describe('every route under generated input', () => {
     ids.push((JSON.parse(grant.text) as { id: string }).id);
     const keys = JSON.parse((await send('GET', '/api/v2/keys/signing', 'valid')).text) as Array<{ kid: string }>;
     ids.push(...keys.map((k) => k.kid));
+    const enabled = await send('PATCH', '/api/v2/tenants/settings', 'valid', { contentType: 'application/json', payload: JSON.stringify({ flags: { enable_dynamic_client_registration: true } }) });
+    assert.equal(enabled.status, 200, enabled.text);
+    const registered = await send('POST', '/oidc/register', 'none', { contentType: 'application/json', payload: JSON.stringify({ client_name: 'Fuzz DCR', redirect_uris: ['https://fuzz.example.com/cb'] }) });
+    assert.equal(registered.status, 201, registered.text);
+    ids.push((JSON.parse(registered.text) as { client_id: string }).client_id);
 
     const seen = new Map<number, number>();
     await fc.assert(
@@ -257,6 +285,13 @@ describe('every route under generated input', () => {
         assert.ok(res.status < 500, what);
         if (res.status < 400) return;
         const parsed = JSON.parse(res.text) as Record<string, unknown>;
+        if (OAUTH_ROUTES.has(template) && 'error_description' in parsed) {
+          assert.ok(Object.keys(parsed).every((key) => OAUTH_KEYS.has(key)), what);
+          assert.equal(typeof parsed.error, 'string', what);
+          assert.equal(typeof parsed.error_description, 'string', what);
+          assert.ok(!/Maximum call stack|RangeError|at .*\.ts:\d+/.test(String(parsed.error_description)), what);
+          return;
+        }
         assert.ok(Object.keys(parsed).every((key) => AUTH0_KEYS.has(key)), what);
         assert.equal(parsed.statusCode, res.status, what);
         assert.equal(parsed.error, REASONS[res.status], what);

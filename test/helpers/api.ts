@@ -13,7 +13,7 @@ import { startApiRole } from '../../services/api/role.js';
 import type { ClientProjection } from '../../services/api/clients/projection.js';
 import type { TestKafka } from './kafka.js';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import type { TenantDirectory } from '../../shared/tenant/index.js';
+import type { AuthorizationDirectory } from '../../shared/oauth/ports.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on arbitrary JSON answers
 type Json = any;
@@ -23,7 +23,7 @@ export interface TestApi {
   config: Config;
   projection: ClientProjection;
   /** The tenant's AuthorizationDirectory (shared/oauth/ports.ts). */
-  directory: TenantDirectory;
+  directory: AuthorizationDirectory;
   /** Every log line this instance wrote, as JSON text. */
   logs: string[];
   token(scope?: string, claims?: Record<string, unknown>): Promise<string>;
@@ -49,7 +49,7 @@ export async function startTestApi(
   // Registered first: a start-up that fails half-way must still close what it opened.
   t.after(() => shutdown.shutdown('test done'));
   const api = await startApiRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown, ...(opts.ch ? { ch: opts.ch } : {}) });
-  const app = await buildApp({ log, verify: await verifierFromConfig(config), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature, ...(opts.features ?? [])], readiness: api.readiness });
+  const app = await buildApp({ log, verify: await verifierFromConfig(config, api.directory), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature, ...(opts.features ?? [])], readiness: api.readiness });
   shutdown.add('app', () => app.close());
   await app.ready();
   const secret = await resolveSigningSecret(config);

@@ -7,7 +7,7 @@ import { createLogger } from '../../shared/log/index.js';
 import { createShutdown } from '../../shared/lifecycle/index.js';
 import { resolveSigningSecret, SCOPES, verifierFromConfig } from '../../shared/auth/index.js';
 import { buildApp } from '../../services/api/app.js';
-import { startApiRole } from '../../services/api/role.js';
+import { startApiRole, type ApiRole } from '../../services/api/role.js';
 import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
 import { loadTls } from '../../services/api/server.js';
 import type { TestKafka } from './kafka.js';
@@ -23,13 +23,22 @@ export interface HttpsApi {
   domain: string;
   caPem: string;
   token(scope?: string): Promise<string>;
+  /** The API role itself (its bootstrap, commands and projection). */
+  role: ApiRole;
 }
 
 /** The API role served over HTTPS on an ephemeral port of 127.0.0.1 (the whole production TLS path). */
 export async function startHttpsApi(
   t: TestContext,
   k: TestKafka,
-  opts: { dataDir: string; env?: Record<string, string>; /** Also serve /api/v2/log-streams, as services/main.ts does. */ logStreams?: boolean },
+  opts: {
+    dataDir: string;
+    env?: Record<string, string>;
+    /** Also serve /api/v2/log-streams, as services/main.ts does. */
+    logStreams?: boolean;
+    /** Where the bootstrap prints its credentials block. */
+    print?: (text: string) => void;
+  },
 ): Promise<HttpsApi> {
   const tls = await selfSignedCert();
   t.after(() => tls.remove());
@@ -39,12 +48,15 @@ export async function startHttpsApi(
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'test-https-api' });
   const shutdown = createShutdown(log, 10_000);
   t.after(() => shutdown.shutdown('test done'));
-  const api = await startApiRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown });
+  const api = await startApiRole({
+    config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown,
+    ...(opts.print ? { print: opts.print } : {}),
+  });
   const logStreams = opts.logStreams === true ? await startLogStreamsFeature({ config, kafka: k.kafka, admin: k.admin, names: k.names, log, shutdown }) : undefined;
   const https = await loadTls(config);
   if (!https) throw new Error('loadTls returned nothing although TLS_CERT_FILE and TLS_KEY_FILE are set');
   const app = await buildApp({
-    log, https, verify: await verifierFromConfig(config), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature, ...(logStreams ? [logStreams.feature] : [])], readiness: { ...api.readiness, ...logStreams?.readiness },
+    log, https, verify: await verifierFromConfig(config, api.directory), rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND, features: [api.feature, ...(logStreams ? [logStreams.feature] : [])], readiness: { ...api.readiness, ...logStreams?.readiness },
   });
   shutdown.add('app', () => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -53,6 +65,7 @@ export async function startHttpsApi(
   const secret = await resolveSigningSecret(config);
   return {
     config,
+    role: api,
     domain: `127.0.0.1:${address.port}`,
     caPem: tls.ca.toString(),
     token: (scope = SCOPES.join(' ')) =>

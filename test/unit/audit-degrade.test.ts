@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AuditEntrySchema, degradeEntry, makeLogId, parseAuditLogRecord, storableText, toAuditLogRecord } from '../../shared/audit/index.js';
+import { AUDIT_LOG_TYPES, AuditEntrySchema, degradeEntry, makeLogId, parseAuditLogRecord, storableText, toAuditLogRecord } from '../../shared/audit/index.js';
 import { arbAuditEntry, arbDateMs } from '../helpers/arbitraries.js';
 
 // Anything at all where a field should be: lone surrogates, NUL, numbers, objects, deep nesting.
@@ -22,7 +22,7 @@ describe('degraded audit entries', () => {
       fc.property(
         arbDateMs,
         fc.string({ minLength: 1 }),
-        fc.constantFrom('sapi', 'fapi', 'mgmt_api_read'),
+        fc.constantFrom(...AUDIT_LOG_TYPES),
         fc.dictionary(fc.constantFrom('description', 'client_id', 'user_name', 'ip', 'user_agent', 'target_client_name', 'scope'), junk),
         fc.oneof(junk, deep, fc.record({ request: fc.oneof(junk, deep), response: fc.record({ statusCode: fc.oneof(fc.integer(), junk), body: deep }) })),
         fc.string({ unit: 'binary' }),

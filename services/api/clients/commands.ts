@@ -66,12 +66,13 @@ export function createClientCommands(deps: CommandDeps) {
     clientId: string,
     decide: (state: ClientState | undefined) => ClientEvent,
     meta: EventMeta,
-    opts: { settleNew?: boolean } = {},
+    opts: { settleNew?: boolean; attempts?: number } = {},
   ): Promise<ClientState | undefined> {
     // The deadline starts now: time spent queued behind this client's previous command counts.
     const deadlineAt = Date.now() + deadlineMs;
     return inLane(clientId, async () => {
-      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const attempts = opts.attempts ?? maxAttempts;
+      for (let attempt = 1; attempt <= attempts; attempt++) {
         const event = decide(deps.projection.store.get(clientId));
         const built = toClientEventRecord(event, meta);
         const result: Applied = await appendDecided(deps, built, deadlineAt, opts.settleNew ? () => {
@@ -82,21 +83,23 @@ export function createClientCommands(deps: CommandDeps) {
         if (result.verdict === 'applied') return result.after;
         deps.log.debug({ clientId, attempt, type: event.type }, 'command lost a race; re-deciding on fresh state');
       }
-      throw conflict(`The client was modified concurrently ${maxAttempts} times; retry the request`);
+      throw conflict(`The client was modified concurrently ${attempts} times; retry the request`);
     });
   }
 
   return {
     /** The new client, and its secret in clear for the answer (the caller has just had it made). */
-    async create(input: ClientCreate, meta: EventMeta): Promise<{ state: ClientState; clientSecret: string }> {
-      const clientId = generateClientId();
+    async create(input: ClientCreate, meta: EventMeta, opts: CreateOptions = {}): Promise<{ state: ClientState; clientSecret: string }> {
+      const clientId = opts.clientId ?? generateClientId();
       const clientSecret = generateClientSecret();
       const secrets = {
         clientId,
         secretSealed: deps.box.seal(clientSecret),
         ...(input.encryption_key ? { encryptionKeySealed: deps.box.seal(JSON.stringify(input.encryption_key)) } : {}),
       };
-      const state = await decideAndAppend(clientId, () => decideCreate(input, secrets), meta, { settleNew: true });
+      // A chosen id may be raced for (two instances bootstrapping): one attempt, the loser gets the
+      // 409, and only the event that took effect answers (never settled from our own event).
+      const state = await decideAndAppend(clientId, () => decideCreate(input, secrets), meta, opts.clientId === undefined ? { settleNew: true } : { attempts: 1 });
       return { state: state!, clientSecret };
     },
 
@@ -120,3 +123,8 @@ export function createClientCommands(deps: CommandDeps) {
   };
 }
 export type ClientCommands = ReturnType<typeof createClientCommands>;
+
+export interface CreateOptions {
+  /** A deterministic id instead of a random one (the bootstrap client); a second create of it is a 409. */
+  clientId?: string;
+}

@@ -12,6 +12,11 @@ import { createTenantDirectory, managementResourceServer, parseTenantEventRecord
 import { toSigningKey, type TenantSigningKey } from '../../../shared/keys/index.js';
 import { createTenantCommands } from './commands.js';
 import { tenantRoutes } from './routes.js';
+import type { ClientGrantWriter } from '../../../shared/oauth/ports.js';
+import type { EventMeta } from '../../../shared/clients/envelope.js';
+
+/** Who the grants apptrail makes for itself are by, in the trail. */
+const BOOTSTRAP_META: EventMeta = { actor: 'apptrail|bootstrap', actorclient: '', actorname: 'apptrail bootstrap', requestid: 'bootstrap', ip: '', useragent: 'apptrail', method: 'POST', path: '/api/v2/client-grants' };
 
 export interface TenantFeatureDeps {
   config: Config;
@@ -45,6 +50,8 @@ export async function startTenantFeature(
   projection: TenantProjection;
   /** The current signing key's certificate as Auth0 shows it in every client's `signing_keys`. */
   currentCertificate: () => TenantSigningKey;
+  /** Client grants made by apptrail itself (the bootstrap client's), as events like any other. */
+  grants: ClientGrantWriter;
 }> {
   const { config, names, shutdown } = deps;
   const log = deps.log.child({ component: 'tenant' });
@@ -81,6 +88,7 @@ export async function startTenantFeature(
   return {
     directory,
     currentCertificate,
+    grants: { createGrant: async (g) => void (await commands.createClientGrant({ client_id: g.client_id, audience: g.audience, scope: [...g.scope] }, BOOTSTRAP_META)) },
     projection,
     readiness: { tenant_projection: () => projection.catchUp(1500) },
     feature: (app) => tenantRoutes(app, { commands, projection, directory, managementApi, clientLive: deps.clientLive, clientsCaughtUp: deps.clientsCaughtUp }),
