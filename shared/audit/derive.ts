@@ -1,5 +1,6 @@
 import { diff, diffClientStates, REDACTED, type FieldChange, toClientResponse, type Applied, type ClientEventRecord, type ClientEventType, type ClientState } from '../clients/index.js';
 import type { AuditEntry } from './entry.js';
+import type { EventMeta } from '../events/index.js';
 import { makeLogId } from './log-id.js';
 import { presentLogStream, type Applied as LogStreamApplied, type LogStreamEventRecord, type LogStreamEventType, type LogStreamState } from '../log-streams/index.js';
 import { describeOperation } from './operations.js';
@@ -36,6 +37,37 @@ function asChange(c: FieldChange): Change {
   if ('before' in c) out.before = c.before;
   if ('after' in c) out.after = c.after;
   return out;
+}
+
+/**
+ * The success entry (sapi) of an applied domain event, whichever topic it came from. `source`
+ * names the topic in the log id (unchanged per topic: ids must stay stable across releases).
+ */
+function appliedEntry(
+  source: 'clients.events' | 'log-streams.events' | 'tenant.events',
+  rec: { id: string; time: string; meta: EventMeta },
+  description: string,
+  target: { id: string; name: string },
+  details: AuditEntry['details'],
+): AuditEntry {
+  const { meta } = rec;
+  return {
+    hostname: '', audience: '', connection: '', connection_id: '', organization_id: '', strategy: '', strategy_type: '',
+    log_id: makeLogId(Date.parse(rec.time), `${source}:${rec.id}`),
+    date: new Date(rec.time).toISOString(),
+    type: 'sapi',
+    description,
+    client_id: meta.actorclient,
+    client_name: '',
+    user_id: meta.actor,
+    user_name: meta.actorname,
+    ip: meta.ip,
+    user_agent: meta.useragent,
+    target_client_id: target.id,
+    target_client_name: target.name,
+    scope: '',
+    details,
+  };
 }
 
 /**
@@ -81,23 +113,7 @@ export function entryFromClientEvent(rec: ClientEventRecord, applied: Applied): 
   if (secretsChanged.length > 0) details.accessedSecrets = secretsChanged;
   details.changes = changes;
   details.verdict = 'applied';
-  return {
-    hostname: '', audience: '', connection: '', connection_id: '', organization_id: '', strategy: '', strategy_type: '',
-    log_id: makeLogId(Date.parse(rec.time), `clients.events:${rec.id}`),
-    date: new Date(rec.time).toISOString(),
-    type: 'sapi',
-    description: describeOperation(meta.method, meta.path),
-    client_id: meta.actorclient,
-    client_name: '',
-    user_id: meta.actor,
-    user_name: meta.actorname,
-    ip: meta.ip,
-    user_agent: meta.useragent,
-    target_client_id: event.client_id,
-    target_client_name: target?.config.name ?? '',
-    scope: '',
-    details,
-  };
+  return appliedEntry('clients.events', rec, describeOperation(meta.method, meta.path), { id: event.client_id, name: target?.config.name ?? '' }, details);
 }
 
 export const TYPE_OF_OUTCOME = { failure: 'fapi', secrets_read: 'mgmt_api_read', token_issued: 'seccft', token_refused: 'feccft' } as const satisfies Record<RequestRecord['outcome'], AuditEntry['type']>;
@@ -161,29 +177,13 @@ export function entryFromLogStreamEvent(rec: LogStreamEventRecord, applied: LogS
   const target = applied.after ?? applied.before;
   const view = (s: LogStreamState | undefined) => (s && !s.deleted ? (s as unknown as Record<string, unknown>) : undefined);
   const changes = diff(view(applied.before), view(applied.after)).map(asChange);
-  return {
-    hostname: '', audience: '', connection: '', connection_id: '', organization_id: '', strategy: '', strategy_type: '',
-    log_id: makeLogId(Date.parse(rec.time), `log-streams.events:${rec.id}`),
-    date: new Date(rec.time).toISOString(),
-    type: 'sapi',
-    description: STREAM_DESCRIPTION[event.type],
-    client_id: meta.actorclient,
-    client_name: '',
-    user_id: meta.actor,
-    user_name: meta.actorname,
-    ip: meta.ip,
-    user_agent: meta.useragent,
-    target_client_id: '',
-    target_client_name: '',
-    scope: '',
-    details: {
-      request: { method: meta.method.toLowerCase(), path: meta.path, query: {}, body: redactSecrets(event.data) },
-      response: { statusCode: event.type === 'log_stream.deleted' ? 204 : 200, body: applied.after && !applied.after.deleted ? presentLogStream(applied.after) : undefined },
-      changes,
-      verdict: 'applied',
-      log_stream: { id: event.stream_id, name: target?.name ?? '' },
-    },
-  };
+  return appliedEntry('log-streams.events', rec, STREAM_DESCRIPTION[event.type], { id: '', name: '' }, {
+    request: { method: meta.method.toLowerCase(), path: meta.path, query: {}, body: redactSecrets(event.data) },
+    response: { statusCode: event.type === 'log_stream.deleted' ? 204 : 200, body: applied.after && !applied.after.deleted ? presentLogStream(applied.after) : undefined },
+    changes,
+    verdict: 'applied',
+    log_stream: { id: event.stream_id, name: target?.name ?? '' },
+  });
 }
 
 /** The status the API answered with when a tenant.events record took effect. */
@@ -222,29 +222,13 @@ export function entryFromTenantEvent(rec: TenantEventRecord, applied: TenantAppl
   const changes = diff(tenantView(applied.before), tenantView(applied.after)).map(asChange);
   const body = redactSecrets(event.data) as Record<string, unknown>;
   const grantClient = applied.after?.kind === 'client_grant' ? applied.after.data.client_id : applied.before?.kind === 'client_grant' ? applied.before.data.client_id : '';
-  return {
-    hostname: '', audience: '', connection: '', connection_id: '', organization_id: '', strategy: '', strategy_type: '',
-    log_id: makeLogId(Date.parse(rec.time), `tenant.events:${rec.id}`),
-    date: new Date(rec.time).toISOString(),
-    type: 'sapi',
-    description: TENANT_DESCRIPTION[event.type],
-    client_id: meta.actorclient,
-    client_name: '',
-    user_id: meta.actor,
-    user_name: meta.actorname,
-    ip: meta.ip,
-    user_agent: meta.useragent,
-    target_client_id: grantClient,
-    target_client_name: '',
-    scope: '',
-    details: {
-      request: { method: meta.method.toLowerCase(), path: meta.path, query: {}, body: stripCerts(body) },
-      response: { statusCode: TENANT_EVENT_STATUS[event.type], body: tenantView(applied.after) },
-      changes,
-      verdict: 'applied',
-      tenant_resource: { kind: (applied.after ?? applied.before)?.kind ?? '', id: event.subject },
-    },
-  };
+  return appliedEntry('tenant.events', rec, TENANT_DESCRIPTION[event.type], { id: grantClient, name: '' }, {
+    request: { method: meta.method.toLowerCase(), path: meta.path, query: {}, body: stripCerts(body) },
+    response: { statusCode: TENANT_EVENT_STATUS[event.type], body: tenantView(applied.after) },
+    changes,
+    verdict: 'applied',
+    tenant_resource: { kind: (applied.after ?? applied.before)?.kind ?? '', id: event.subject },
+  });
 }
 
 /** Key records in an event body without their certificate text. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { createEventCodec, PoisonRecordError, type CloudEvent, type IncomingRecord, type OutgoingRecord } from '../events/index.js';
-import { EventMetaSchema, type EventMeta } from '../clients/envelope.js';
+import { createEventCodec, subjectEvents, type EventMeta, type IncomingRecord, type OutgoingRecord } from '../events/index.js';
 import { PiiConfigSchema } from './pii.js';
 import { LOG_STREAM_TYPES, LogStreamFilterSchema, PublicSinkSchema, SealedSchema, StoredStartFromSchema, SuspensionSchema } from './schema.js';
 
@@ -61,12 +60,8 @@ const catalog = Object.fromEntries(
 ) as {
   [T in LogStreamEventType]: { version: number; data: (typeof LogStreamEventDataSchemas)[T]; upcast: typeof UPCASTS };
 };
-const codec = createEventCodec(catalog, '/apptrail/log-streams');
+const envelope = subjectEvents(createEventCodec(catalog, '/apptrail/log-streams'));
 
-const EnvelopeExtensions = EventMetaSchema.extend({
-  subject: z.string().min(1),
-  expectedversion: z.int().min(0),
-});
 
 export interface LogStreamEventRecord {
   id: string;
@@ -76,15 +71,11 @@ export interface LogStreamEventRecord {
 }
 
 export function toLogStreamEventRecord(event: LogStreamEvent, meta: EventMeta): { record: OutgoingRecord; id: string; time: string } {
-  const ce = codec.create(event.type, event.data as never, { subject: event.stream_id, extensions: { ...meta, expectedversion: event.expected_version } });
-  return { record: codec.serialise(ce as Parameters<typeof codec.serialise>[0]), id: ce.id, time: ce.time };
+  return envelope.serialise({ type: event.type, subject: event.stream_id, expected_version: event.expected_version, data: event.data }, meta);
 }
 
 /** Throws PoisonRecordError when the record is not a valid log-streams.events record of this schema version. */
 export function parseLogStreamEventRecord(record: IncomingRecord): LogStreamEventRecord {
-  const ce: CloudEvent = codec.parse(record);
-  const ext = EnvelopeExtensions.safeParse(ce);
-  if (!ext.success) throw new PoisonRecordError(`${ce.type}: missing or invalid extension attributes: ${ext.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  const { subject, expectedversion, ...meta } = ext.data;
-  return { id: ce.id, time: ce.time, event: { type: ce.type, stream_id: subject, expected_version: expectedversion, data: ce.data } as LogStreamEvent, meta };
+  const { id, time, type, subject, expected_version, data, meta } = envelope.parse(record);
+  return { id, time, event: { type, stream_id: subject, expected_version, data } as LogStreamEvent, meta };
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { createEventCodec, PoisonRecordError, type CloudEvent, type IncomingRecord, type OutgoingRecord } from '../events/index.js';
-import { EventMetaSchema, type EventMeta } from '../clients/envelope.js';
+import { createEventCodec, subjectEvents, type EventMeta, type IncomingRecord, type OutgoingRecord } from '../events/index.js';
 import { ClientGrantDataSchema, ResourceServerDataSchema, SigningKeyRecordSchema, TenantSettingsDataSchema } from './schema.js';
 
 // tenant.events: every tenant-level resource (resource servers, client grants, the settings, the
@@ -33,9 +32,8 @@ export type TenantEventOf<T extends TenantEventType> = Extract<TenantEvent, { ty
 const catalog = Object.fromEntries(TENANT_EVENT_TYPES.map((type) => [type, { version: 1, data: TenantEventDataSchemas[type] }])) as {
   [T in TenantEventType]: { version: number; data: (typeof TenantEventDataSchemas)[T] };
 };
-const codec = createEventCodec(catalog, '/apptrail/tenant');
+const envelope = subjectEvents(createEventCodec(catalog, '/apptrail/tenant'));
 
-const EnvelopeExtensions = EventMetaSchema.extend({ subject: z.string().min(1), expectedversion: z.int().min(0) });
 
 export interface TenantEventRecord {
   id: string;
@@ -45,15 +43,11 @@ export interface TenantEventRecord {
 }
 
 export function toTenantEventRecord(event: TenantEvent, meta: EventMeta): { record: OutgoingRecord; id: string; time: string } {
-  const ce = codec.create(event.type, event.data as never, { subject: event.subject, extensions: { ...meta, expectedversion: event.expected_version } });
-  return { record: codec.serialise(ce as Parameters<typeof codec.serialise>[0]), id: ce.id, time: ce.time };
+  return envelope.serialise(event, meta);
 }
 
 /** Throws PoisonRecordError when the record is not a valid tenant.events record of this schema version. */
 export function parseTenantEventRecord(record: IncomingRecord): TenantEventRecord {
-  const ce: CloudEvent = codec.parse(record);
-  const ext = EnvelopeExtensions.safeParse(ce);
-  if (!ext.success) throw new PoisonRecordError(`${ce.type}: missing or invalid extension attributes: ${ext.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  const { subject, expectedversion, ...meta } = ext.data;
-  return { id: ce.id, time: ce.time, event: { type: ce.type, subject, expected_version: expectedversion, data: ce.data } as TenantEvent, meta };
+  const { id, time, type, subject, expected_version, data, meta } = envelope.parse(record);
+  return { id, time, event: { type, subject, expected_version, data } as TenantEvent, meta };
 }
