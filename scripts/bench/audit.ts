@@ -26,7 +26,7 @@ import { startAuditConsumer, DEFAULT_AUDIT_GROUP } from '../../services/audit/co
 import { logsRoutes } from '../../services/audit/logs-routes.js';
 import { buildApp } from '../../services/api/app.js';
 import { produceClientEvents } from './audit-fixtures.js';
-import { benchBrokers, fmt, percentile, printLoad, withCpuProfile } from './infra.js';
+import { benchBrokers, createClientsAtRate, fmt, percentile, pollLogCheckpoints, printLoad, withCpuProfile } from './infra.js';
 
 const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 // `ingest` runs figure 1 only: the quick loop while working on the audit consumer.
@@ -153,38 +153,12 @@ async function freshness(brokers: string[]): Promise<{ p50: number; p99: number;
     const pool = new Pool(origin, { connections: 16 });
     const acked = new Map<string, number>();
     const seen = new Map<string, number>();
-    let stop = false;
-    let stopAt = 0;
-    // Poll the checkpoint API for new entries; an entry is "fresh" when it is first returned.
-    const poller = (async () => {
-      let from: string | undefined;
-      while (!stop || seen.size < acked.size) {
-        const res = await pool.request({ path: `/api/v2/logs?take=100${from ? `&from=${from}` : ''}`, method: 'GET', headers: { authorization: `Bearer ${token}` } });
-        const page = (await res.body.json()) as Array<{ log_id: string; target_client_id: string }>;
-        const now = performance.now();
-        for (const e of page) if (!seen.has(e.target_client_id)) seen.set(e.target_client_id, now);
-        if (page.length > 0) from = page.at(-1)!.log_id;
-        else await new Promise((r) => setTimeout(r, 10));
-        if (stop && performance.now() - stopAt > 10_000) break;
-      }
-    })();
-    const RATE = 200;
-    const SECONDS = Number(process.env.BENCH_FRESH_SECONDS ?? 15);
-    const start = performance.now();
-    const sends: Promise<void>[] = [];
-    for (let i = 0; i < RATE * SECONDS; i++) {
-      const due = start + (i * 1000) / RATE;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      sends.push((async () => {
-        const res = await pool.request({ path: '/api/v2/clients', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `fresh ${i}` }) });
-        const body = (await res.body.json()) as { client_id: string };
-        acked.set(body.client_id, performance.now());
-      })());
-    }
-    await Promise.all(sends);
-    stop = true;
-    stopAt = performance.now();
+    // Set once the sends are done; the poller reads it meanwhile.
+    const stopped: { at?: number } = {};
+    // An entry is "fresh" when the checkpoint API first returns it.
+    const poller = pollLogCheckpoints(pool, token, seen, { done: () => seen.size >= acked.size, stoppedAt: () => stopped.at });
+    await createClientsAtRate(pool, token, { rate: 200, seconds: Number(process.env.BENCH_FRESH_SECONDS ?? 15), name: 'fresh', acked });
+    stopped.at = performance.now();
     await poller;
     await pool.close();
     const lags = [...acked].map(([id, t]) => (seen.get(id) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b);

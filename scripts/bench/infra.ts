@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Pool } from 'undici';
 import { startLocalBroker } from '../../shared/kafka/local-broker.js';
 
 /** Brokers for a benchmark: KAFKA_BROKERS, or a local broker on a fresh data folder for this run. */
@@ -51,5 +52,45 @@ export async function withCpuProfile<T>(run: () => Promise<T>, file = process.en
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
     console.log(`cpu profile written to ${file}`);
+  }
+}
+
+/**
+ * Creates clients through the API at a fixed rate (not as fast as it answers: freshness is
+ * measured at a given load), recording in `acked` when each create was answered. Resolves with
+ * the seconds the sends took.
+ */
+export async function createClientsAtRate(pool: Pool, token: string, opts: { rate: number; seconds: number; name: string; acked: Map<string, number> }): Promise<number> {
+  const start = performance.now();
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < opts.rate * opts.seconds; i++) {
+    const wait = start + (i * 1000) / opts.rate - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    sends.push((async () => {
+      const res = await pool.request({ path: '/api/v2/clients', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `${opts.name} ${i}` }) });
+      const body = (await res.body.json()) as { client_id: string };
+      opts.acked.set(body.client_id, performance.now());
+    })());
+  }
+  await Promise.all(sends);
+  return (performance.now() - start) / 1000;
+}
+
+/**
+ * Reads new entries back to back through GET /api/v2/logs checkpoint paging, recording in `seen`
+ * when each target client's entry was first returned, until `done()` says so or 10 s after
+ * `stoppedAt()` (the stragglers' grace).
+ */
+export async function pollLogCheckpoints(pool: Pool, token: string, seen: Map<string, number>, opts: { done: () => boolean; stoppedAt: () => number | undefined }): Promise<void> {
+  let from: string | undefined;
+  for (;;) {
+    const stoppedAt = opts.stoppedAt();
+    if (stoppedAt !== undefined && (opts.done() || performance.now() - stoppedAt > 10_000)) return;
+    const res = await pool.request({ path: `/api/v2/logs?take=100${from ? `&from=${from}` : ''}`, method: 'GET', headers: { authorization: `Bearer ${token}` } });
+    const page = (await res.body.json()) as Array<{ log_id: string; target_client_id: string }>;
+    const now = performance.now();
+    for (const e of page) if (!seen.has(e.target_client_id)) seen.set(e.target_client_id, now);
+    if (page.length > 0) from = page.at(-1)!.log_id;
+    else await new Promise((r) => setTimeout(r, 10));
   }
 }

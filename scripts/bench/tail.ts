@@ -15,7 +15,7 @@ import { Pool } from 'undici';
 import { loadConfig } from '../../shared/config/index.js';
 import { connectSse } from '../../shared/http/sse-client.js';
 import { makeDevToken } from '../dev-token.js';
-import { benchBrokers, fmt, percentile, printLoad } from './infra.js';
+import { benchBrokers, createClientsAtRate, fmt, percentile, pollLogCheckpoints, printLoad } from './infra.js';
 
 const RATE = 200;
 const SECONDS = Number(process.env.BENCH_TAIL_SECONDS ?? 15);
@@ -62,41 +62,14 @@ async function main(): Promise<void> {
     if (stream.status !== 200) throw new Error(`stream: ${stream.status} ${JSON.stringify(stream.errorBody)}`);
     stream.ended.catch(() => undefined);
 
-    let stop = false;
-    let stopAt = 0;
-    const done = () => onStream.size >= acked.size && polled.size >= acked.size;
-    const poller = (async () => {
-      let from: string | undefined;
-      while (!stop || !done()) {
-        const res = await pool.request({ path: `/api/v2/logs?take=100${from ? `&from=${from}` : ''}`, method: 'GET', headers: { authorization: `Bearer ${token}` } });
-        const page = (await res.body.json()) as Array<{ log_id: string; target_client_id: string }>;
-        const now = performance.now();
-        for (const e of page) if (!polled.has(e.target_client_id)) polled.set(e.target_client_id, now);
-        if (page.length > 0) from = page.at(-1)!.log_id;
-        else await new Promise((r) => setTimeout(r, 10));
-        if (stop && performance.now() - stopAt > 10_000) break;
-      }
-    })();
-
-    const start = performance.now();
-    const sends: Promise<void>[] = [];
-    for (let i = 0; i < RATE * SECONDS; i++) {
-      const due = start + (i * 1000) / RATE;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      sends.push((async () => {
-        const res = await pool.request({ path: '/api/v2/clients', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `tail ${i}` }) });
-        const body = (await res.body.json()) as { client_id: string };
-        acked.set(body.client_id, performance.now());
-      })());
-    }
-    await Promise.all(sends);
-    const sentIn = (performance.now() - start) / 1000;
-    stop = true;
-    stopAt = performance.now();
+    // Set once the sends are done; the poller reads it meanwhile.
+    const stopped: { at?: number } = {};
+    const poller = pollLogCheckpoints(pool, token, polled, { done: () => polled.size >= acked.size, stoppedAt: () => stopped.at });
+    const sentIn = await createClientsAtRate(pool, token, { rate: RATE, seconds: SECONDS, name: 'tail', acked });
+    stopped.at = performance.now();
     await poller;
     // Stragglers on the stream: give it the same 10 s grace as the poller.
-    while (onStream.size < acked.size && performance.now() - stopAt < 10_000) await new Promise((r) => setTimeout(r, 20));
+    while (onStream.size < acked.size && performance.now() - stopped.at < 10_000) await new Promise((r) => setTimeout(r, 20));
     stream.close();
     await pool.close();
 
