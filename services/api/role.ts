@@ -134,7 +134,16 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
         projection, commands, grants, audience: config.AUTH_AUDIENCE, tenant: config.TENANT_NAME,
         scopes: directory.resourceServer(config.AUTH_AUDIENCE)?.scopes.map((s) => s.value) ?? [...SCOPES],
         hasGrant: (clientId) => directory.grant(clientId, config.AUTH_AUDIENCE) !== undefined,
-        tokenUrl: `${issuer}oauth/token`, log: log.child({ component: 'bootstrap' }), print: deps.print ?? ((text) => void process.stdout.write(text)),
+        tokenUrl: listenOrigin(config) + '/oauth/token', log: log.child({ component: 'bootstrap' }), print: deps.print ?? ((text) => void process.stdout.write(text)),
       }),
   };
+}
+
+/**
+ * Where this process answers, for commands printed to whoever started it: the issuer is an
+ * identifier (from AUTH_AUDIENCE or OAUTH_ISSUER) and may name another port than PORT.
+ */
+function listenOrigin(config: Config): string {
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  return `${config.TLS_CERT_FILE ? 'https' : 'http'}://${host}:${config.PORT}`;
 }
