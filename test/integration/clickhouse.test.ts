@@ -6,9 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse, migrate, serverClientConfig } from '../../shared/clickhouse/index.js';
 import type { ClickHouseHandle, Migration } from '../../shared/clickhouse/index.js';
+import { embeddedOnly, openTestClickHouse } from '../helpers/clickhouse-target.js';
 
 // chDB binds one data folder per process: tests here run one after another, each closing its
-// handle before the next opens another folder.
+// handle before the next opens another folder. Under a harness that provides a ClickHouse server,
+// withHandle opens a database of its own there instead (the HTTP path of @clickhouse/client).
+const FOLDER_LOCK = 'it is about the embedded engine\'s data folder and its one-folder-per-process lock';
 
 async function withFolder<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'apptrail-ch-'));
@@ -21,11 +24,11 @@ async function withFolder<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 
 async function withHandle<T>(fn: (h: ClickHouseHandle, dir: string) => Promise<T>): Promise<T> {
   return withFolder(async (dir) => {
-    const h = await createClickHouse({ database: 'apptrail_test', dataPath: join(dir, 'ch') });
+    const h = await openTestClickHouse('ch_test', join(dir, 'ch'), { embeddedDatabase: 'apptrail_test' });
     try {
       return await fn(h, dir);
     } finally {
-      await h.close();
+      await h.dispose();
     }
   });
 }
@@ -60,7 +63,7 @@ async function tableDefinitions(h: ClickHouseHandle) {
   );
 }
 
-test('embedded factory returns a working client bound to its database', async () => {
+test('embedded factory returns a working client bound to its database', embeddedOnly(FOLDER_LOCK), async () => {
   await withHandle(async (h, dir) => {
     assert.equal(h.mode, 'embedded');
     assert.equal(await h.ping(), true);
@@ -75,7 +78,7 @@ test('embedded factory returns a working client bound to its database', async ()
   });
 });
 
-test('two handles may share a folder; another folder is refused while one is open', async () => {
+test('two handles may share a folder; another folder is refused while one is open', embeddedOnly(FOLDER_LOCK), async () => {
   await withHandle(async (h, dir) => {
     const second = await createClickHouse({ database: 'apptrail_test', dataPath: join(dir, 'ch') });
     try {
