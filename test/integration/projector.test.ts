@@ -413,7 +413,19 @@ describe('projector: clients.events → clients table', () => {
     });
     await h.client.insert({ table: CLIENT_VERSIONS_TABLE, format: 'JSONEachRow', values: [{ ...history[0]!, version: 999 }, { ...history[0]!, client_id: 'not-in-the-topic' }] });
 
-    const result = await replayProjection({ kafka: k.kafka, ch: h, topic: k.names.clientEvents, log: testLog, projectorGroupId: group });
+    const progress: { total?: number; updates: number[]; stopped: boolean } = { updates: [], stopped: false };
+    const result = await replayProjection({
+      kafka: k.kafka, ch: h, topic: k.names.clientEvents, log: testLog, projectorGroupId: group,
+      progress: (total) => {
+        progress.total = total;
+        return { update: (done) => void progress.updates.push(done), stop: () => void (progress.stopped = true) };
+      },
+    });
+    // The progress figure: records to read from the captured end offsets, reached exactly, never going back.
+    assert.equal(progress.total, s.records);
+    assert.equal(progress.updates.at(-1), s.records);
+    assert.ok(progress.updates.every((done, i) => i === 0 || done > progress.updates[i - 1]!), 'progress only grows');
+    assert.ok(progress.stopped);
     assert.deepEqual(await readClientRows(h), snapshot, 'replay = live, row for row, source positions included');
     assert.deepEqual(await versionRows(h), history, 'replayed history = live history, row for row');
     assert.deepEqual(await rows(h, "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'client_versions%' ORDER BY name"), [{ name: 'client_versions' }]);
