@@ -74,6 +74,16 @@ const containers: Array<{ stop(): Promise<void> }> = [];
 // Test helpers name their server databases after it, so a given server can be swept after the run.
 env.TEST_RUN_ID ??= randomBytes(4).toString('hex');
 
+/** Printed without credentials a URL may carry. */
+function originOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '<invalid url>';
+  }
+}
+
 async function stopEngines(): Promise<void> {
   if (plan.ok && plan.clickhouse === 'given') {
     const target = serverTargetFromEnv(env);
@@ -124,7 +134,7 @@ if (plan.kafka === 'local' && needsKafka) {
   env.KAFKA_BROKERS = broker.brokers.join(',');
 }
 if (needsKafka) {
-  console.log(describePlan(plan, { kafkaImage: images.kafka, clickhouseImage: images.clickhouse, kafkaBrokers: env.KAFKA_BROKERS, clickhouseUrl: env.TEST_CLICKHOUSE_URL }));
+  console.log(describePlan(plan, { kafkaImage: images.kafka, clickhouseImage: images.clickhouse, kafkaBrokers: env.KAFKA_BROKERS, clickhouseUrl: originOf(env.TEST_CLICKHOUSE_URL) }));
 }
 
 const child = spawn(process.execPath, [
