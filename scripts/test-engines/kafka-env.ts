@@ -11,6 +11,12 @@ export function kafkaEnvName(property: string): string {
   return `KAFKA_${property.replaceAll('_', '__').replaceAll('-', '___').replaceAll('.', '_').toUpperCase()}`;
 }
 
+/** The property a KAFKA_* variable sets (the inverse of kafkaEnvName for Kafka's property names). */
+export function kafkaPropertyName(envName: string): string {
+  if (!envName.startsWith('KAFKA_')) throw new Error(`${envName} is not a KAFKA_* variable`);
+  return envName.slice('KAFKA_'.length).toLowerCase().replaceAll('___', '-').replaceAll('__', '\0').replaceAll('_', '.').replaceAll('\0', '_');
+}
+
 /**
  * The one-node KRaft broker the harness runs in a container. Clients reach it on the host at
  * `advertisedHost:hostPort` (a fixed host port, known before start, because the advertised address
@@ -18,8 +24,8 @@ export function kafkaEnvName(property: string): string {
  * leaders, i.e. to itself) use a separate listener advertised inside the container: the host's
  * address may not be reachable from in there.
  */
-export function kafkaContainerEnv(advertisedHost: string, hostPort: number): Record<string, string> {
-  const { client, controller, broker } = KAFKA_CONTAINER_PORTS;
+export function kafkaContainerEnv(advertisedHost: string, hostPort: number, ports: { client: number; controller: number; broker: number } = KAFKA_CONTAINER_PORTS): Record<string, string> {
+  const { client, controller, broker } = ports;
   const env: Record<string, string> = {
     KAFKA_NODE_ID: '1',
     KAFKA_PROCESS_ROLES: 'broker,controller',

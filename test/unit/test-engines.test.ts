@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describePlan, needsDockerProbe, parseContainersOverride, planEngines, type DockerAnswer, type EngineInputs } from '../../scripts/test-engines/select.js';
 import { composeImage } from '../../scripts/test-engines/images.js';
-import { kafkaContainerEnv, kafkaEnvName } from '../../scripts/test-engines/kafka-env.js';
+import { kafkaContainerEnv, kafkaEnvName, kafkaPropertyName } from '../../scripts/test-engines/kafka-env.js';
 import { SINGLE_NODE_SETTINGS } from '../../shared/kafka/local-broker.js';
 import { childClickHouseEnv, dropStatement, dropTestDatabase, isTestDatabaseName, serverTargetFromEnv, testDatabaseName } from '../helpers/clickhouse-target.js';
 
@@ -95,6 +95,14 @@ describe('test container configuration', () => {
   it('spells properties as apache/kafka\'s KAFKA_* variables', () => {
     assert.equal(kafkaEnvName('auto.create.topics.enable'), 'KAFKA_AUTO_CREATE_TOPICS_ENABLE');
     assert.equal(kafkaEnvName('a_b.c-d'), 'KAFKA_A__B_C___D');
+    // Read back as the image does (the integration test runs the result on the Kafka jars).
+    fc.assert(fc.property(
+      fc.array(fc.stringMatching(/^[a-z0-9]{1,8}$/), { minLength: 1, maxLength: 6 }), fc.array(fc.constantFrom('.', '_', '-'), { minLength: 5, maxLength: 5 }),
+      (words, seps) => {
+        const property = words.map((w, i) => (i === 0 ? w : `${seps[i - 1]}${w}`)).join('');
+        assert.equal(kafkaPropertyName(kafkaEnvName(property)), property);
+      },
+    ));
   });
 
   it('advertises the host port to clients and keeps the broker\'s own traffic inside the container', () => {
