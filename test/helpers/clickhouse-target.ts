@@ -7,7 +7,7 @@
  * pattern, so pointing TEST_CLICKHOUSE_URL at a shared server can never drop its real databases.
  */
 import { randomBytes } from 'node:crypto';
-import { createClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, serverClientConfig, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
 
 export interface ServerTarget {
@@ -75,12 +75,15 @@ async function withServer<T>(target: ServerTarget, use: (client: ReturnType<type
 
 /** Drops every database of run `id` left on the server (a test that died before its clean-up). */
 export async function dropRunDatabases(target: ServerTarget, id: string): Promise<string[]> {
-  return withServer(target, async (client) => {
-    const rs = await client.query({ query: 'SELECT name FROM system.databases WHERE startsWith(name, {prefix:String})', query_params: { prefix: `${TEST_DATABASE_PREFIX}${id}_` }, format: 'JSONEachRow' });
-    const names = (await rs.json<{ name: string }>()).map((r) => r.name).filter((name) => isTestDatabaseName(name, id));
-    for (const name of names) await dropTestDatabase(client, name);
-    return names;
-  });
+  return withServer(target, (client) => dropRunDatabasesWith(client, id));
+}
+
+/** dropRunDatabases on a given client; the statements are checked on chDB by an integration test. */
+export async function dropRunDatabasesWith(client: Pick<ClickHouseClient, 'query' | 'command'>, id: string): Promise<string[]> {
+  const rs = await client.query({ query: 'SELECT name FROM system.databases WHERE startsWith(name, {prefix:String}) ORDER BY name', query_params: { prefix: `${TEST_DATABASE_PREFIX}${id}_` }, format: 'JSONEachRow' });
+  const names = (await rs.json<{ name: string }>()).map((r) => r.name).filter((name) => isTestDatabaseName(name, id));
+  for (const name of names) await dropTestDatabase(client, name);
+  return names;
 }
 
 export interface TestClickHouse extends ClickHouseHandle {

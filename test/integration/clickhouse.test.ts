@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse, migrate, serverClientConfig } from '../../shared/clickhouse/index.js';
 import type { ClickHouseHandle, Migration } from '../../shared/clickhouse/index.js';
-import { embeddedOnly, openTestClickHouse } from '../helpers/clickhouse-target.js';
+import { dropRunDatabasesWith, dropTestDatabase, embeddedOnly, openTestClickHouse, testDatabaseName } from '../helpers/clickhouse-target.js';
 
 // chDB binds one data folder per process: tests here run one after another, each closing its
 // handle before the next opens another folder. Under a harness that provides a ClickHouse server,
@@ -222,3 +223,19 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return address.port;
 }
+
+test('the test-database clean-up drops exactly one run\'s databases, names bound as identifiers', async () => {
+  await withHandle(async (h) => {
+    const run = randomBytes(4).toString('hex');
+    const mine = [testDatabaseName('one', run), testDatabaseName('two', run)];
+    const other = testDatabaseName('one', `${run}x`);
+    for (const db of [...mine, other]) await h.client.command({ query: 'CREATE DATABASE {db:Identifier}', query_params: { db } });
+    try {
+      assert.deepEqual(await dropRunDatabasesWith(h.client, run), [...mine].sort());
+      const left = await rows<{ name: string }>(h, 'SELECT name FROM system.databases WHERE has({names:Array(String)}, name)', { names: [...mine, other] });
+      assert.deepEqual(left, [{ name: other }], 'another run\'s database is left alone');
+    } finally {
+      await dropTestDatabase(h.client, other);
+    }
+  });
+});
