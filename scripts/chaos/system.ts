@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalBroker, type LocalBroker } from '../../shared/kafka/local-broker.js';
 import { freePortPair, startAppProcess, type AppProcess } from '../../test/helpers/app-process.js';
+import { childClickHouseEnv } from '../../test/helpers/clickhouse-target.js';
 import { startHttpReceiver, type Receiver } from '../../test/helpers/receivers/index.js';
 import { within } from './verify.js';
 
@@ -98,7 +99,11 @@ export async function startChaosSystem(opts: SystemOptions = {}): Promise<ChaosS
       };
     }
 
+    // chDB under DATA_DIR, or under the test harness a database of its own on its ClickHouse server.
+    const ch = childClickHouseEnv(`chaos_${runId}`);
+    own(() => ch.dispose());
     const env = {
+      ...ch.env,
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TOPIC_PREFIX: `chaos-${runId}.`,
       DATA_DIR: dataDir,

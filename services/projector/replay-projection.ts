@@ -41,6 +41,12 @@ export interface ReplayOptions {
   projectorGroupId?: string;
   /** Fails when no record arrives for this long while partitions are still short of their end. */
   idleTimeoutMs?: number;
+  /**
+   * Called once the end offsets are captured, with the number of records to read (their sum: the
+   * topic starts at 0 and is written without transactions, so offsets are records); the fold then
+   * reports how many it has read, as the sum of each partition's position.
+   */
+  progress?: (total: number) => { update(done: number): void; stop(): void };
 }
 
 export interface ReplayResult {
@@ -82,7 +88,13 @@ export async function replayProjection(opts: ReplayOptions): Promise<ReplayResul
     }
 
     const history = await openHistoryStaging(opts.ch);
-    const folded = await foldTopic(opts.kafka, opts.topic, ends, log, opts.idleTimeoutMs ?? 60_000, history.add);
+    const progress = opts.progress?.([...ends.values()].reduce((sum, end) => sum + Number(end), 0));
+    let folded: FoldedTopic;
+    try {
+      folded = await foldTopic(opts.kafka, opts.topic, ends, log, opts.idleTimeoutMs ?? 60_000, history.add, progress);
+    } finally {
+      progress?.stop();
+    }
     await history.flush();
 
     await assertProjectorIdle(admin, projectorGroup);
@@ -142,7 +154,11 @@ async function foldTopic(
   log: Logger,
   idleTimeoutMs: number,
   onVersion: (row: ClientVersionRow) => Promise<void>,
+  progress?: { update(done: number): void },
 ): Promise<FoldedTopic> {
+  // Per partition, the offset read up to; their sum is the progress figure.
+  const reached = new Map<number, number>();
+  let reachedSum = 0;
   const store = new ClientStateStore();
   const positions = new Map<string, SourcePosition>();
   const out: FoldedTopic = { rows: [], records: 0, applied: 0, conflicts: 0, poison: 0 };
@@ -175,6 +191,10 @@ async function foldTopic(
           for (const message of batch.messages) {
             if (BigInt(message.offset) >= end) break;
             out.records++;
+            const position = Number(message.offset) + 1;
+            reachedSum += position - (reached.get(batch.partition) ?? 0);
+            reached.set(batch.partition, position);
+            progress?.update(reachedSum);
             let rec;
             try {
               rec = parseClientEvent(message);

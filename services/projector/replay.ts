@@ -1,6 +1,7 @@
 /**
  * `npm run replay`: rebuilds the clients table and the client_versions history from clients.events
- * and prints one summary line.
+ * and prints one summary line on stdout; while it reads the topic, a progress line on stderr every
+ * 2 s (records read / records to read, %, rate).
  * Same configuration as `npm start` (shared/config); with KAFKA_BROKERS unset it uses the local
  * broker (reused when one is running, else started from DATA_DIR and stopped again).
  * Failures print one line on stderr and exit 1; LOG_LEVEL=debug also logs the error in full.
@@ -14,6 +15,7 @@ import { clickhouseOptions, createClickHouse, migrate, type ClickHouseHandle } f
 import { migrations } from '../../shared/migrations/index.js';
 import { embeddedFolderOwner } from './embedded-lock.js';
 import { replayProjection, type ReplayResult } from './replay-projection.js';
+import { startProgress } from '../../shared/progress/index.js';
 
 function fail(line: string): number {
   process.stderr.write(`replay: ${line}\n`);
@@ -71,7 +73,10 @@ async function main(): Promise<number> {
     await migrate(ch, migrations, log);
 
     const kafka = createKafka({ brokers, clientId: `${config.KAFKA_CLIENT_ID}-replay`, log });
-    const result = await replayProjection({ kafka, ch, topic: topicNames(config.KAFKA_TOPIC_PREFIX).clientEvents, projectorGroupId: roleGroupId(config.KAFKA_TOPIC_PREFIX, 'projector'), log });
+    const result = await replayProjection({
+      kafka, ch, topic: topicNames(config.KAFKA_TOPIC_PREFIX).clientEvents, projectorGroupId: roleGroupId(config.KAFKA_TOPIC_PREFIX, 'projector'), log,
+      progress: (total) => startProgress({ label: 'replay', unit: 'records', total, write: (line) => process.stderr.write(`${line}\n`) }),
+    });
     console.log(summaryLine(result, ch));
     return 0;
   } catch (err) {

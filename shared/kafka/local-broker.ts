@@ -194,6 +194,24 @@ export async function isKafka(brokers: string[]): Promise<boolean> {
   }
 }
 
+/**
+ * Broker settings of a one-node development or test broker, whatever runs it: the local broker's
+ * server.properties and the test harness's apache/kafka container (as KAFKA_* variables) share them.
+ */
+export const SINGLE_NODE_SETTINGS: Readonly<Record<string, string>> = {
+  // the app creates its topics with explicit settings; a typo must not silently create one
+  'auto.create.topics.enable': 'false',
+  // one node: internal topics cannot have more replicas; few partitions keep startup fast
+  'offsets.topic.replication.factor': '1',
+  'offsets.topic.num.partitions': '8',
+  'transaction.state.log.replication.factor': '1',
+  'transaction.state.log.min.isr': '1',
+  'transaction.state.log.num.partitions': '8',
+  'share.coordinator.state.topic.replication.factor': '1',
+  'share.coordinator.state.topic.min.isr': '1',
+  'group.initial.rebalance.delay.ms': '0',
+};
+
 function writeConfig(dataDir: string, port: number, controllerPort: number) {
   const logDirs = join(dataDir, 'kraft');
   const logFile = join(dataDir, 'broker.log');
@@ -210,17 +228,7 @@ controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=${logDirs}
-# the app creates its topics with explicit settings; a typo must not silently create one
-auto.create.topics.enable=false
-# one node: internal topics cannot have more replicas; few partitions keep startup fast
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=8
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=8
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
+${Object.entries(SINGLE_NODE_SETTINGS).map(([key, value]) => `${key}=${value}`).join('\n')}
 `);
   // Kafka logs go to a file: an attached broker would otherwise flood the app's terminal.
   writeFileSync(log4j, `<?xml version="1.0" encoding="UTF-8"?>

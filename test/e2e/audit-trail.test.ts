@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readTopic, testBrokers, useKafka, type TestKafka } from '../helpers/kafka.js';
 import { newDataDir, startTestApi, type TestApi } from '../helpers/api.js';
+import { childClickHouseEnv } from '../helpers/clickhouse-target.js';
 
 interface WorkerResult {
   code: number | null;
@@ -12,9 +13,10 @@ interface WorkerResult {
   output: string;
 }
 
-function runWorker(k: TestKafka, chdbPath: string, outFile: string, env: Record<string, string> = {}): Promise<WorkerResult> {
+/** `ch` is what the worker opens: CHDB_PATH (chDB), or a server database (childClickHouseEnv). */
+function runWorker(k: TestKafka, ch: Record<string, string>, outFile: string, env: Record<string, string> = {}): Promise<WorkerResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/audit-worker.ts'], {
-    env: { ...process.env, KAFKA_BROKERS: testBrokers().join(','), KAFKA_TOPIC_PREFIX: k.prefix, CHDB_PATH: chdbPath, OUT_FILE: outFile, ...env },
+    env: { ...process.env, KAFKA_BROKERS: testBrokers().join(','), KAFKA_TOPIC_PREFIX: k.prefix, ...ch, OUT_FILE: outFile, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -64,12 +66,15 @@ describe('audit trail on the real broker and engine', () => {
     const { secrets, expected, failureStatuses } = await act(api);
     const total = expected.sapi + expected.mgmt_api_read + expected.fapi;
 
-    // Killed after its first ClickHouse insert, before publishing and committing that batch.
-    const chdb = join(dir, 'chdb');
-    const crashed = await runWorker(k, chdb, join(dir, 'unused.json'), { CRASH_AFTER_INSERT: '1' });
+    // Killed after its first ClickHouse insert, before publishing and committing that batch. The
+    // restarted worker opens the same chDB folder, or the same database on the harness's server.
+    const server = childClickHouseEnv('audit_trail');
+    t.after(() => server.dispose());
+    const ch = { CHDB_PATH: join(dir, 'chdb'), ...server.env };
+    const crashed = await runWorker(k, ch, join(dir, 'unused.json'), { CRASH_AFTER_INSERT: '1' });
     assert.equal(crashed.signal, 'SIGKILL', crashed.output.slice(-2000));
 
-    const restarted = await runWorker(k, chdb, join(dir, 'rows.json'));
+    const restarted = await runWorker(k, ch, join(dir, 'rows.json'));
     assert.equal(restarted.code, 0, restarted.output.slice(-2000));
     const { rows, physicalRows } = JSON.parse(await readFile(join(dir, 'rows.json'), 'utf8')) as { rows: Array<Record<string, string>>; physicalRows: number };
 

@@ -3,7 +3,8 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { openTestClickHouse } from '../helpers/clickhouse-target.js';
 import { migrations } from '../../shared/migrations/index.js';
 import { startProjector } from '../../services/projector/index.js';
 import { eventually, testLog, useKafka, type TestKafka } from '../helpers/kafka.js';
@@ -12,12 +13,12 @@ import { newDataDir, startTestApi, type TestApi } from '../helpers/api.js';
 async function startHistorySystem(t: TestContext): Promise<{ k: TestKafka; api: TestApi; ch: ClickHouseHandle }> {
   const k = await useKafka(t);
   const dataDir = await newDataDir(t);
-  const ch = await createClickHouse({ database: 'apptrail', dataPath: join(dataDir, 'chdb') });
+  const ch = await openTestClickHouse('client_history', join(dataDir, 'chdb'));
   await migrate(ch, migrations);
   const projector = await startProjector({ kafka: k.kafka, ch, topics: k.names, producer: k.producer, log: testLog, groupId: k.unique('projector') });
   t.after(async () => {
     await projector.stop();
-    await ch.close();
+    await ch.dispose();
   });
   const api = await startTestApi(t, k, { dataDir, ch });
   return { k, api, ch };

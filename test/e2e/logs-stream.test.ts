@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { openTestClickHouse } from '../helpers/clickhouse-target.js';
 import { migrations } from '../../shared/migrations/index.js';
 import { connectSse, type SseConnection } from '../../shared/http/sse-client.js';
 import { startAuditConsumer } from '../../services/audit/consumer.js';
@@ -31,7 +32,7 @@ interface TailSystem {
 async function startTailSystem(t: TestContext): Promise<TailSystem> {
   const k = await useKafka(t);
   const dataDir = await newDataDir(t);
-  const ch = await createClickHouse({ database: 'apptrail', dataPath: join(dataDir, 'chdb') });
+  const ch = await openTestClickHouse('logs_stream', join(dataDir, 'chdb'));
   await migrate(ch, migrations);
   const group = k.unique('audit');
   const writers = new Set<() => Promise<void>>();
@@ -49,7 +50,7 @@ async function startTailSystem(t: TestContext): Promise<TailSystem> {
   // Registered first, so it runs last: the app (and its streams) and the writers stop before the engine closes.
   t.after(async () => {
     await stopWriters();
-    await ch.close();
+    await ch.dispose();
   });
   const readsDown = { on: false };
   const reads = {

@@ -7,14 +7,17 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { eventually, testBrokers } from '../helpers/kafka.js';
 import { freePortPair, startAppProcess } from '../helpers/app-process.js';
+import { childClickHouseEnv } from '../helpers/clickhouse-target.js';
 
 test('the process starts every role, reports ready on /readyz, and stops cleanly on SIGTERM', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'apptrail-start-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const port = 20000 + Math.floor(Math.random() * 20000);
+  const ch = childClickHouseEnv('start');
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
     env: {
       ...process.env,
+      ...ch.env,
       KAFKA_BROKERS: testBrokers().join(','),
       KAFKA_TOPIC_PREFIX: `t-${randomUUID().slice(0, 8)}.`,
       DATA_DIR: dataDir,
@@ -28,6 +31,7 @@ test('the process starts every role, reports ready on /readyz, and stops cleanly
   child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   t.after(() => child.kill('SIGKILL'));
+  t.after(() => ch.dispose());
 
   const ready = await eventually(async () => {
     const res = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -53,7 +57,9 @@ test('a process running only the api role serves the logs API too: one base URL 
   const dataDir = await mkdtemp(join(tmpdir(), 'apptrail-api-only-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const port = await freePortPair();
+  const ch = childClickHouseEnv('api_only');
   const app = startAppProcess({
+    ...ch.env,
     KAFKA_BROKERS: testBrokers().join(','),
     KAFKA_TOPIC_PREFIX: `t-${randomUUID().slice(0, 8)}.`,
     DATA_DIR: dataDir,
@@ -62,6 +68,7 @@ test('a process running only the api role serves the logs API too: one base URL 
     LOG_LEVEL: 'warn',
   });
   t.after(() => app.kill());
+  t.after(() => ch.dispose());
   const headers = { authorization: `Bearer ${await app.token('read:logs')}` };
   const logs = await eventually(async () => {
     const res = await fetch(`${app.origin}/api/v2/logs?per_page=5`, { headers }).catch(() => undefined);

@@ -33,7 +33,11 @@ export interface AppProcess {
   token(scope?: string): Promise<string>;
 }
 
-/** `services/main.ts` as a child process (what `npm start` runs), on loopback, with a known signing secret. */
+/**
+ * `services/main.ts` as a child process (what `npm start` runs), on loopback, with a known signing
+ * secret. ClickHouse is chDB under DATA_DIR unless `env` carries childClickHouseEnv(...).env
+ * (clickhouse-target.ts), as callers pass under a harness that provides a server.
+ */
 export function startAppProcess(env: Record<string, string>): AppProcess {
   const signingSecret = 'outage-test-signing-secret-0123456789abcdef';
   const audience = 'http://127.0.0.1/api/v2/';

@@ -1,10 +1,11 @@
 // The whole audit path in this process, as the roles wire it: the clients API on a real broker,
-// the audit consumer writing to chDB (and audit.log), the exporter delivering audit.log to a
+// the audit consumer writing to ClickHouse (and audit.log), the exporter delivering audit.log to a
 // local HTTP log stream receiver. `wrapClickHouse` lets a test put a fault in front of the
 // handle the audit consumer writes through; reads (the test's own queries) use the real one.
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { openTestClickHouse } from './clickhouse-target.js';
 import { migrations } from '../../shared/migrations/index.js';
 import { startAuditConsumer } from '../../services/audit/consumer.js';
 import { testLog, useKafka, type TestKafka } from './kafka.js';
@@ -24,7 +25,7 @@ export interface AuditSystem {
 }
 
 /**
- * chDB under `dataDir` (migrated) and the audit consumer writing to it on its own group; stopped
+ * ClickHouse (chDB under `dataDir`, or a database of its own on the harness's server; migrated) and the audit consumer writing to it on its own group; stopped
  * consumer first, so it is never left inserting into a closed engine. Returns the real engine.
  */
 export async function startAuditWriter(
@@ -33,12 +34,12 @@ export async function startAuditWriter(
   dataDir: string,
   wrapClickHouse?: (ch: Pick<ClickHouseHandle, 'client'>) => Pick<ClickHouseHandle, 'client'>,
 ): Promise<ClickHouseHandle> {
-  const ch = await createClickHouse({ database: 'apptrail', dataPath: join(dataDir, 'chdb') });
+  const ch = await openTestClickHouse('audit_writer', join(dataDir, 'chdb'));
   await migrate(ch, migrations);
   const audit = await startAuditConsumer({ kafka: k.kafka, admin: k.admin, ch: wrapClickHouse ? wrapClickHouse(ch) : ch, names: k.names, producer: k.producer, log: testLog, groupId: k.unique('audit'), fetch: { maxWaitMs: 50 } });
   t.after(async () => {
     await audit.stop();
-    await ch.close();
+    await ch.dispose();
   });
   return ch;
 }

@@ -1,6 +1,6 @@
 /**
  * An audit consumer in its own process, for tests that kill it. Env: KAFKA_BROKERS,
- * KAFKA_TOPIC_PREFIX, CHDB_PATH, OUT_FILE; CRASH_AFTER_INSERT=n makes the process SIGKILL itself
+ * KAFKA_TOPIC_PREFIX, OUT_FILE, and CHDB_PATH (chDB) or CLICKHOUSE_URL/USER/PASSWORD/DATABASE (a server); CRASH_AFTER_INSERT=n makes the process SIGKILL itself
  * right after its n-th ClickHouse insert — after the rows are written, before the Kafka
  * transaction that publishes them and commits the offsets. Without it, the worker runs until it
  * has consumed everything on its input topics, writes every audit row (FINAL) to OUT_FILE, exits.
@@ -17,7 +17,9 @@ const kafka = createKafka({ brokers: process.env.KAFKA_BROKERS!.split(','), clie
 const names = topicNames(process.env.KAFKA_TOPIC_PREFIX!);
 const admin = kafka.admin();
 await admin.connect();
-const ch = await createClickHouse({ database: 'apptrail', dataPath: process.env.CHDB_PATH! });
+const ch = await createClickHouse(process.env.CLICKHOUSE_URL
+  ? { url: process.env.CLICKHOUSE_URL, username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD, database: process.env.CLICKHOUSE_DATABASE!, dataPath: '' }
+  : { database: 'apptrail', dataPath: process.env.CHDB_PATH! });
 await migrate(ch, migrations);
 const producer = await createEventProducer(kafka);
 const crashAfter = Number(process.env.CRASH_AFTER_INSERT ?? 0);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEmbeddedClickHouse } from '../helpers/clickhouse.js';
+import { useClickHouse } from '../helpers/clickhouse.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { decideCreate, decideUpdate, foldEvents, generateClientId, toClientEventRecord, type ClientEvent, type EventMeta } from '../../shared/clients/index.js';
 import { startAuditConsumer } from '../../services/audit/consumer.js';
@@ -10,7 +10,7 @@ import { eventually, testLog, useKafka } from '../helpers/kafka.js';
 const meta: EventMeta = { actor: 'auth0|a', actorclient: 'app', actorname: 'A', requestid: 'r', ip: '127.0.0.1', useragent: 'ua', method: 'PATCH', path: '/api/v2/clients/x' };
 
 describe('audit consumer', () => {
-  const db = useEmbeddedClickHouse('audit');
+  const db = useClickHouse('audit');
 
   it('backs off while ClickHouse is down and resumes without losing or repeating an entry', async (t) => {
     const k = await useKafka(t);

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { useEmbeddedClickHouse } from '../helpers/clickhouse.js';
+import { useClickHouse } from '../helpers/clickhouse.js';
 import { arbAuditEntry, arbRequestEntry } from '../helpers/arbitraries.js';
 import { arbOddText } from '../helpers/odd-text.js';
 import { insertEncoded } from '../../services/audit/writer.js';
@@ -16,7 +16,7 @@ const arbEntry: fc.Arbitrary<AuditEntry> = fc
   .map(([entry, field, text]) => ({ ...entry, [field]: text, details: { ...entry.details, request: { ...entry.details.request, body: { text } } } }));
 
 describe('audit rows in ClickHouse', () => {
-  const db = useEmbeddedClickHouse('audit-insert');
+  const db = useClickHouse('audit-insert');
 
   it('read back exactly as the entries they were encoded from (generated)', async () => {
     let batch = 0;

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { useEmbeddedClickHouse } from '../helpers/clickhouse.js';
+import { useClickHouse } from '../helpers/clickhouse.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import {
   apply, decideCreate, decideDelete, decideRotate, decideUpdate, generateClientId, toClientEventRecord, type ClientEvent, type ClientState, type EventMeta,
@@ -24,7 +24,7 @@ const box = createSecretBox(Buffer.alloc(32, 3));
 interface Row { log_id: string; type: string; target_client_id: string; description: string; details: string }
 
 describe('audit trail without holes', () => {
-  const db = useEmbeddedClickHouse('audit-hole');
+  const db = useClickHouse('audit-hole');
 
   async function rowsFor(ids: string[]): Promise<Row[]> {
     const res = await db.ch.client.query({

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { migrate } from '../../shared/clickhouse/index.js';
+import { openTestClickHouse, type TestClickHouse } from '../helpers/clickhouse-target.js';
 import { insertEntries } from '../../services/audit/writer.js';
 import {
   AuditEntrySchema, LogQueryError, applyRetention, auditMigrations, buildLogGet, buildLogsCount, buildLogsSelect,
@@ -12,7 +13,7 @@ import {
 
 // One chDB data folder for the whole file (chDB binds one per process); tests run in order.
 
-let h: ClickHouseHandle;
+let h: TestClickHouse;
 let dir: string;
 
 async function rows<T = Record<string, unknown>>(built: BuiltQuery): Promise<T[]> {
@@ -113,7 +114,7 @@ const BARE = ['client_name', 'connection', 'description', 'ip', 'log_id', 'type'
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apptrail-audit-'));
-  h = await createClickHouse({ database: 'audit_test', dataPath: join(dir, 'ch') });
+  h = await openTestClickHouse('audit_query', join(dir, 'ch'), { embeddedDatabase: 'audit_test' });
   assert.deepEqual(await migrate(h, auditMigrations), { applied: [100, 110] });
   assert.deepEqual(await migrate(h, auditMigrations), { applied: [] });
 
@@ -124,7 +125,7 @@ before(async () => {
 });
 
 after(async () => {
-  await h?.close();
+  await h?.dispose();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,14 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClickHouse, migrate, serverClientConfig } from '../../shared/clickhouse/index.js';
 import type { ClickHouseHandle, Migration } from '../../shared/clickhouse/index.js';
+import { dropRunDatabasesWith, dropTestDatabase, embeddedOnly, openTestClickHouse, testDatabaseName } from '../helpers/clickhouse-target.js';
 
 // chDB binds one data folder per process: tests here run one after another, each closing its
-// handle before the next opens another folder.
+// handle before the next opens another folder. Under a harness that provides a ClickHouse server,
+// withHandle opens a database of its own there instead (the HTTP path of @clickhouse/client).
+const FOLDER_LOCK = 'it is about the embedded engine\'s data folder and its one-folder-per-process lock';
 
 async function withFolder<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'apptrail-ch-'));
@@ -21,11 +25,11 @@ async function withFolder<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 
 async function withHandle<T>(fn: (h: ClickHouseHandle, dir: string) => Promise<T>): Promise<T> {
   return withFolder(async (dir) => {
-    const h = await createClickHouse({ database: 'apptrail_test', dataPath: join(dir, 'ch') });
+    const h = await openTestClickHouse('ch_test', join(dir, 'ch'), { embeddedDatabase: 'apptrail_test' });
     try {
       return await fn(h, dir);
     } finally {
-      await h.close();
+      await h.dispose();
     }
   });
 }
@@ -60,7 +64,7 @@ async function tableDefinitions(h: ClickHouseHandle) {
   );
 }
 
-test('embedded factory returns a working client bound to its database', async () => {
+test('embedded factory returns a working client bound to its database', embeddedOnly(FOLDER_LOCK), async () => {
   await withHandle(async (h, dir) => {
     assert.equal(h.mode, 'embedded');
     assert.equal(await h.ping(), true);
@@ -75,7 +79,7 @@ test('embedded factory returns a working client bound to its database', async ()
   });
 });
 
-test('two handles may share a folder; another folder is refused while one is open', async () => {
+test('two handles may share a folder; another folder is refused while one is open', embeddedOnly(FOLDER_LOCK), async () => {
   await withHandle(async (h, dir) => {
     const second = await createClickHouse({ database: 'apptrail_test', dataPath: join(dir, 'ch') });
     try {
@@ -219,3 +223,19 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return address.port;
 }
+
+test('the test-database clean-up drops exactly one run\'s databases, names bound as identifiers', async () => {
+  await withHandle(async (h) => {
+    const run = randomBytes(4).toString('hex');
+    const mine = [testDatabaseName('one', run), testDatabaseName('two', run)];
+    const other = testDatabaseName('one', `${run}x`);
+    for (const db of [...mine, other]) await h.client.command({ query: 'CREATE DATABASE {db:Identifier}', query_params: { db } });
+    try {
+      assert.deepEqual(await dropRunDatabasesWith(h.client, run), [...mine].sort());
+      const left = await rows<{ name: string }>(h, 'SELECT name FROM system.databases WHERE has({names:Array(String)}, name)', { names: [...mine, other] });
+      assert.deepEqual(left, [{ name: other }], 'another run\'s database is left alone');
+    } finally {
+      await dropTestDatabase(h.client, other);
+    }
+  });
+});

@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { useEmbeddedClickHouse } from '../helpers/clickhouse.js';
+import { useClickHouse } from '../helpers/clickhouse.js';
 import {
   apply, ClientStateStore, decideCreate, decideDelete, decideRotate, decideUpdate, foldEvents, parseClientEventRecord, toClientEventRecord,
   type ClientEvent, type ClientState, type EventMeta,
@@ -60,7 +60,7 @@ async function committedOffsets(k: TestKafka, group: string): Promise<Map<number
 }
 
 describe('fold snapshots (generated histories)', () => {
-  const db = useEmbeddedClickHouse('snapshot');
+  const db = useClickHouse('snapshot');
 
   it('snapshot + tail equals the fold from offset 0, for the audit trail and the API projection', async (t) => {
     let run = 0;

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { migrate } from '../../shared/clickhouse/index.js';
+import { openTestClickHouse, type TestClickHouse } from '../helpers/clickhouse-target.js';
 import { migrations } from '../../shared/migrations/index.js';
 import { HISTOGRAM_INTERVALS, makeLogId, type AuditEntry, type HistogramInterval } from '../../shared/audit/index.js';
 import { createTokenVerifier } from '../../shared/auth/index.js';
@@ -49,14 +50,14 @@ function entry(i: number): AuditEntry {
 
 describe('logs API on the embedded engine', () => {
   let dir: string;
-  let ch: ClickHouseHandle;
+  let ch: TestClickHouse;
   let app: FastifyInstance;
   let token: string;
   const all = Array.from({ length: ENTRIES }, (_, i) => entry(i));
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'apptrail-logs-'));
-    ch = await createClickHouse({ database: 'apptrail', dataPath: dir });
+    ch = await openTestClickHouse('logs_api', dir);
     await migrate(ch, migrations);
     await insertEntries(ch, all);
     // A redelivered batch: the same entries again.
@@ -66,7 +67,7 @@ describe('logs API on the embedded engine', () => {
   });
   after(async () => {
     await app.close();
-    await ch.close();
+    await ch.dispose();
     await rm(dir, { recursive: true, force: true });
   });
 

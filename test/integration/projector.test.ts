@@ -11,7 +11,7 @@ import {
   ClientCreateSchema, ClientStateStore, ClientUpdateSchema, decideCreate, decideDelete, decideRotate, decideUpdate,
   generateClientId, generateClientSecret, toClientEventRecord, type ClientEvent, type ClientState, type EventMeta, type Verdict,
 } from '../../shared/clients/index.js';
-import { createClickHouse, migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
+import { migrate, type ClickHouseHandle } from '../../shared/clickhouse/index.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { DLQ_HEADERS } from '../../shared/kafka/index.js';
 import { migrations } from '../../shared/migrations/index.js';
@@ -20,9 +20,10 @@ import {
   readClientRows, replayProjection, ReplayError, startProjector, type ClientRow, type Projector,
 } from '../../services/projector/index.js';
 import { eventually, testBrokers, testLog, useKafka, type TestKafka } from '../helpers/kafka.js';
+import { childClickHouseEnv, embeddedOnly, openTestClickHouse } from '../helpers/clickhouse-target.js';
 
 // chDB binds one data folder per process: every test here shares the folder made in before(),
-// each in a database of its own.
+// each in a database of its own (on the harness's server, each its own database there).
 let dir: string;
 let databases = 0;
 before(async () => {
@@ -33,8 +34,8 @@ after(async () => {
 });
 
 async function openDatabase(t: TestContext): Promise<ClickHouseHandle> {
-  const h = await createClickHouse({ database: `projector_${process.pid}_${++databases}`, dataPath: join(dir, 'chdb') });
-  t.after(() => h.close());
+  const h = await openTestClickHouse('projector', join(dir, 'chdb'), { embeddedDatabase: `projector_${process.pid}_${++databases}` });
+  t.after(() => h.dispose());
   await migrate(h, migrations);
   return h;
 }
@@ -412,7 +413,19 @@ describe('projector: clients.events → clients table', () => {
     });
     await h.client.insert({ table: CLIENT_VERSIONS_TABLE, format: 'JSONEachRow', values: [{ ...history[0]!, version: 999 }, { ...history[0]!, client_id: 'not-in-the-topic' }] });
 
-    const result = await replayProjection({ kafka: k.kafka, ch: h, topic: k.names.clientEvents, log: testLog, projectorGroupId: group });
+    const progress: { total?: number; updates: number[]; stopped: boolean } = { updates: [], stopped: false };
+    const result = await replayProjection({
+      kafka: k.kafka, ch: h, topic: k.names.clientEvents, log: testLog, projectorGroupId: group,
+      progress: (total) => {
+        progress.total = total;
+        return { update: (done) => void progress.updates.push(done), stop: () => void (progress.stopped = true) };
+      },
+    });
+    // The progress figure: records to read from the captured end offsets, reached exactly, never going back.
+    assert.equal(progress.total, s.records);
+    assert.equal(progress.updates.at(-1), s.records);
+    assert.ok(progress.updates.every((done, i) => i === 0 || done > progress.updates[i - 1]!), 'progress only grows');
+    assert.ok(progress.stopped);
     assert.deepEqual(await readClientRows(h), snapshot, 'replay = live, row for row, source positions included');
     assert.deepEqual(await versionRows(h), history, 'replayed history = live history, row for row');
     assert.deepEqual(await rows(h, "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'client_versions%' ORDER BY name"), [{ name: 'client_versions' }]);
@@ -441,30 +454,39 @@ describe('projector: clients.events → clients table', () => {
     await assert.rejects(replayProjection({ kafka: k.kafka, ch: h, topic: k.unique('missing'), log: testLog }), /does not exist/);
   });
 
-  it('npm run replay prints one line, and refuses in one line while another process holds the chDB folder', async (t) => {
+  const replayEnv = (k: TestKafka) => ({
+    ...process.env, LOG_LEVEL: '', KAFKA_BROKERS: testBrokers().join(','), KAFKA_TOPIC_PREFIX: k.prefix,
+    CLICKHOUSE_URL: '', CLICKHOUSE_DATABASE: 'replay_cli',
+  });
+
+  it('npm run replay refuses in one line while another process holds the chDB folder',
+    embeddedOnly('it is about the embedded engine\'s one-process folder lock, which a server does not have'), async (t) => {
+      const k = await useKafka(t);
+      const h = await openDatabase(t); // this process now holds <dir>/chdb
+      const locked = await runReplay({ ...replayEnv(k), DATA_DIR: dir });
+      assert.equal(locked.code, 1);
+      assert.equal(locked.stdout, '');
+      assert.equal(locked.stderr.trim().split('\n').length, 1, locked.stderr);
+      assert.match(locked.stderr, new RegExp(`^replay: the embedded ClickHouse folder .*chdb is in use by process ${process.pid} \\(is \`npm start\` running\\?\\)`));
+      assert.ok(await h.ping(), 'the other process never touched our folder');
+    });
+
+  it('npm run replay prints one summary line on stdout, and on stderr at most its progress lines', async (t) => {
     const k = await useKafka(t);
-    const h = await openDatabase(t); // this process now holds <dir>/chdb
     const s = new Scenario(k);
     await s.realistic();
-    const env = {
-      ...process.env, LOG_LEVEL: '', KAFKA_BROKERS: testBrokers().join(','), KAFKA_TOPIC_PREFIX: k.prefix,
-      CLICKHOUSE_URL: '', CLICKHOUSE_DATABASE: 'replay_cli',
-    };
-
-    const locked = await runReplay({ ...env, DATA_DIR: dir });
-    assert.equal(locked.code, 1);
-    assert.equal(locked.stdout, '');
-    assert.equal(locked.stderr.trim().split('\n').length, 1, locked.stderr);
-    assert.match(locked.stderr, new RegExp(`^replay: the embedded ClickHouse folder .*chdb is in use by process ${process.pid} \\(is \`npm start\` running\\?\\)`));
-
     const own = await mkdtemp(join(tmpdir(), 'apptrail-replay-cli-'));
     t.after(() => rm(own, { recursive: true, force: true }));
-    const ok = await runReplay({ ...env, DATA_DIR: own });
+    // chDB in its own DATA_DIR, or a database of its own on the harness's server.
+    const server = childClickHouseEnv('replay_cli');
+    t.after(() => server.dispose());
+    const ok = await runReplay({ ...replayEnv(k), DATA_DIR: own, ...server.env });
+    const database = server.env.CLICKHOUSE_DATABASE ?? 'replay_cli';
+    const mode = server.env.CLICKHOUSE_URL ? 'server' : 'embedded';
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(ok.stderr, '');
+    for (const line of ok.stderr.split('\n').filter(Boolean)) assert.match(line, /^replay: progress /);
     assert.equal(ok.stdout.trim().split('\n').length, 1, ok.stdout);
-    assert.match(ok.stdout, new RegExp(`^replay: rebuilt replay_cli\\.clients \\(embedded\\) from ${k.names.clientEvents.replaceAll('.', '\\.')} \\(3 partitions\\): ${s.records} records, ${s.applied} applied, ${s.conflicts} conflicts, 0 unreadable; ${s.ids.length} clients \\(1 deleted\\), ${s.applied} versions in client_versions, in `));
-    assert.ok(await h.ping(), 'the other process never touched our folder');
+    assert.match(ok.stdout, new RegExp(`^replay: rebuilt ${database}\\.clients \\(${mode}\\) from ${k.names.clientEvents.replaceAll('.', '\\.')} \\(3 partitions\\): ${s.records} records, ${s.applied} applied, ${s.conflicts} conflicts, 0 unreadable; ${s.ids.length} clients \\(1 deleted\\), ${s.applied} versions in client_versions, in `));
   });
 });
 
