@@ -8,6 +8,10 @@ import { createEventProducer, roleGroupId, type TopicNames } from '../../shared/
 import { applyRetention } from '../../shared/audit/index.js';
 import { startAuditConsumer } from './consumer.js';
 import { logsRoutes } from './logs-routes.js';
+import { startCheckpointer } from './checkpointer.js';
+import { tamperRoutes } from './tamper-routes.js';
+import { checkpointKeyFromSeed } from '../../shared/audit/checkpoint.js';
+import { resolveCheckpointSeed } from '../../shared/auth/index.js';
 
 export interface AuditRoleDeps {
   config: Config;
@@ -36,5 +40,22 @@ export async function startAuditRole(deps: AuditRoleDeps): Promise<{ feature: (a
     fetch: { maxWaitMs: config.AUDIT_BATCH_MAX_MS, minBytes: config.AUDIT_BATCH_MIN_BYTES },
   });
   shutdown.add('audit consumer', () => consumer.stop());
-  return { feature: (app) => logsRoutes(app, { ch }) };
+  const key = await checkpointKeyFromSeed(await resolveCheckpointSeed(config));
+  const checkpointer = startCheckpointer({
+    ch,
+    producer,
+    topic: deps.names.auditCheckpoints,
+    key,
+    heads: consumer.heads,
+    intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+    log: deps.log.child({ role: 'audit' }),
+  });
+  // Registered after the consumer, so it stops first (shutdown runs in reverse order).
+  shutdown.add('audit checkpointer', () => checkpointer.stop());
+  return {
+    feature: async (app) => {
+      await logsRoutes(app, { ch });
+      await tamperRoutes(app, { ch, key, checkpoint: checkpointer.checkpoint });
+    },
+  };
 }

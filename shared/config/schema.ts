@@ -48,6 +48,8 @@ export const ConfigSchema = z.object({
 
   AUDIT_BATCH_MIN_BYTES: z.coerce.number().int().min(1).default(65536).describe('Audit batches flush once this many bytes of records wait (size trigger)'),
   AUDIT_BATCH_MAX_MS: z.coerce.number().int().min(1).default(200).describe('…or once the oldest waited this long (age trigger)'),
+  AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(60000).describe('A signed checkpoint of the audit hash chains is written this often when their heads moved; 0 = only on demand'),
+  AUDIT_CHECKPOINT_KEY: z.string().regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'must be 32 bytes, base64').optional().describe('Ed25519 seed (base64, 32 bytes) signing audit checkpoints; unset = generated into DATA_DIR'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30).describe('Audit rows older than this are dropped by TTL'),
 
   EXPORTER_SUSPEND_AFTER_MS: z.coerce.number().int().min(1).default(3_600_000).describe('A log stream whose sink keeps failing this long without a single delivery is suspended (PATCH status active resumes it from its own position)'),

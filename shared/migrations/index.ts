@@ -1,6 +1,7 @@
 import type { Migration } from '../clickhouse/index.js';
 import { auditMigrations } from '../audit/table.js';
 import { foldSnapshotMigration } from '../fold/snapshot.js';
+import { checkpointMigration } from '../audit/checkpoint.js';
 
 /**
  * apptrail's ClickHouse schema, in order. Applied at start by every process that talks to
@@ -39,4 +40,6 @@ ORDER BY client_id`,
   ...auditMigrations,
   // fold_snapshot (written by services/audit, read by it and the API): see shared/fold/snapshot.ts.
   foldSnapshotMigration,
+  // audit_checkpoints (signed chain heads, services/audit): see shared/audit/checkpoint.ts.
+  checkpointMigration,
 ];

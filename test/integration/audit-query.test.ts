@@ -114,7 +114,7 @@ const BARE = ['client_name', 'connection', 'description', 'ip', 'log_id', 'type'
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apptrail-audit-'));
   h = await createClickHouse({ database: 'audit_test', dataPath: join(dir, 'ch') });
-  assert.deepEqual(await migrate(h, auditMigrations), { applied: [100] });
+  assert.deepEqual(await migrate(h, auditMigrations), { applied: [100, 101] });
   assert.deepEqual(await migrate(h, auditMigrations), { applied: [] });
 
   for (let i = 0; i < ENTRIES.length; i += 100) await insert(ENTRIES.slice(i, i + 100));
