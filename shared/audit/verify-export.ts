@@ -24,6 +24,12 @@ export interface ExportLineError {
 
 export interface ExportVerifyOptions {
   publicKey?: KeyObject;
+  /**
+   * The export claims the whole trail: every chain must start at seq 0. Without it a chain may
+   * start anywhere (retention, an export from a date), so a deleted first entry reads as a later
+   * start: each chain's first_seq says where it was checked from.
+   */
+  fromStart?: boolean;
   checkpoints?: readonly unknown[];
 }
 
@@ -103,7 +109,7 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     const hashes = whereIs.get(chain)!;
     const verifier = new ChainVerifier({
       chain,
-      ...(lo === 0 ? { anchor: { seq: -1, hash: GENESIS_HASH } } : {}),
+      ...(lo === 0 || opts.fromStart ? { anchor: { seq: -1, hash: GENESIS_HASH } } : {}),
       expected,
       seqOfHash: async (hash) => hashes.get(hash),
     });
