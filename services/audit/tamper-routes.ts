@@ -12,10 +12,20 @@ const READ_LOGS = ['read:logs', 'read:logs_users'];
 /** Signing a checkpoint is a write (a row, a record) an auditor may want; not every log reader. */
 const CREATE_CHECKPOINTS = ['create:log_checkpoints'];
 
-// ISO 8601 with a zone, or a log id (its time: the first 16 digits).
+const ISO_TIME = /^(\d{4})-(\d\d)-(\d\d)(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:\d\d))?$/;
+
+/** Date.parse takes 2026-02-30 for March 2: a day the month does not have is refused instead. */
+function isoTimeMs(v: string): number {
+  const m = ISO_TIME.exec(v);
+  if (!m) return Number.NaN;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d || mo < 1 || mo > 12) return Number.NaN;
+  return Date.parse(v);
+}
+
+// ISO 8601 with a zone, or a log id (its time: the first 16 digits); DateTime64(3) ends in 2299.
 const RangeBound = z.string().transform((v, ctx) => {
-  if (LOG_ID_PATTERN.test(v)) return logIdTimeMs(v)!;
-  const ms = /^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:\d\d))?$/.test(v) ? Date.parse(v) : Number.NaN;
+  const ms = LOG_ID_PATTERN.test(v) ? logIdTimeMs(v)! : isoTimeMs(v);
   if (Number.isNaN(ms) || ms < 0 || ms >= Date.UTC(2300, 0, 1)) {
     ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time (e.g. 2026-11-30T12:00:00Z) or a log_id', input: v });
     return z.NEVER;

@@ -21,6 +21,9 @@ import { buildApp } from '../../services/api/app.js';
 import { startApiRole } from '../../services/api/role.js';
 import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
 import { logsRoutes } from '../../services/audit/logs-routes.js';
+import { tamperRoutes } from '../../services/audit/tamper-routes.js';
+import { startCheckpointer } from '../../services/audit/checkpointer.js';
+import { checkpointKeyFromSeed } from '../../shared/audit/checkpoint.js';
 import { testLog, useKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
 import { arbBrokenJson, arbBrokenText } from '../helpers/arbitraries.js';
@@ -42,6 +45,10 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['POST', '/api/v2/clients/:id/rotate-secret'],
   ['GET', '/api/v2/logs'],
   ['GET', '/api/v2/logs/export'],
+  ['GET', '/api/v2/logs/verify'],
+  ['GET', '/api/v2/logs/checkpoints'],
+  ['POST', '/api/v2/logs/checkpoints'],
+  ['GET', '/api/v2/logs/checkpoints/public-key'],
   ['GET', '/api/v2/logs/:id'],
   ['POST', '/api/v2/log-streams'],
   ['GET', '/api/v2/log-streams'],
@@ -51,7 +58,7 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['GET', '/api/v2/log-streams/:id/health'],
 ];
 
-const QUERY_KEYS = ['fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'take', 'app_type', 'is_global', 'is_first_party', 'q', 'search', 'sort', 'format', 'x'];
+const QUERY_KEYS = ['fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'to', 'take', 'app_type', 'is_global', 'is_first_party', 'q', 'search', 'sort', 'format', 'x'];
 
 /** Any text, sometimes with a lone surrogate or NUL spliced in. */
 const text = arbBrokenText(12);
@@ -163,10 +170,13 @@ async function startFullApi(t: TestContext) {
   const deps = { config, kafka: k.kafka, admin: k.admin, names: k.names, log: testLog, shutdown };
   const api = await startApiRole(deps);
   const streams = await startLogStreamsFeature(deps);
+  const key = await checkpointKeyFromSeed(Buffer.alloc(32, 4));
+  const checkpointer = startCheckpointer({ ch, producer: k.producer, topic: k.names.auditCheckpoints, key, heads: () => [], intervalMs: 0, log: testLog });
+  shutdown.add('checkpointer', () => checkpointer.stop());
   const app = await buildApp({
     log: testLog,
     verify: await verifierFromConfig(config),
-    features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch })],
+    features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch }), (a) => tamperRoutes(a, { ch, key, checkpoint: checkpointer.checkpoint })],
     readiness: { ...api.readiness, ...streams.readiness },
   });
   shutdown.add('app', () => app.close());
