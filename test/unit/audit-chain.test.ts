@@ -14,7 +14,9 @@ import { formatDateTime64 } from '../../shared/audit/datetime.js';
 import { checkpointKeyFromSeed, checkpointSignatureValid, publicKeyFromText, signCheckpoint } from '../../shared/audit/checkpoint.js';
 import { verifyExport } from '../../shared/audit/verify-export.js';
 import { chainHeads } from '../../services/audit/chain-heads.js';
-import { arbAuditEntry, arbRequestEntry } from '../helpers/arbitraries.js';
+import { canonicalJson } from '../../shared/audit/canonical-json.js';
+import canonicalize from 'canonicalize';
+import { arbAuditEntry, arbBrokenJson, arbRequestEntry } from '../helpers/arbitraries.js';
 
 const CHAIN = 'clients.events/0';
 
@@ -37,6 +39,32 @@ function storedRow(e: EncodedEntry): Record<string, unknown> {
 }
 
 const exportLines = (linked: EncodedEntry[]) => linked.map((e) => JSON.stringify(fromAuditRow(storedRow(e))));
+
+describe('canonical JSON', () => {
+  const outcome = (f: () => string | undefined) => {
+    try {
+      return { text: f() };
+    } catch {
+      return { threw: true };
+    }
+  };
+  const odd = fc.oneof(
+    arbBrokenJson({ maxDepth: 5, maxEntries: 5, textLength: 8, numbers: fc.oneof(fc.double(), fc.integer()) }),
+    // Own __proto__ / toJSON keys as JSON.parse makes them, keys ordered by UTF-16 units, specials.
+    fc.dictionary(fc.constantFrom('__proto__', 'toJSON', 'constructor', 'b', 'a', '\u00e9', '\ud83d\ude00', '\uff61', '10', '9'), fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { maxKeys: 6 })
+      .map((d) => JSON.parse(JSON.stringify(d)) as unknown),
+    fc.constantFrom<unknown>(new Date(0), Object.assign(Object.create(null) as object, { b: 1, a: [undefined, () => 1] }), { n: Number.NaN }, { toJSON: () => 'x' }, [1n], new String('s'), { a: undefined, b: Symbol('s') }),
+  );
+
+  it('is exactly what the canonicalize package makes, or throws when it does (generated)', () => {
+    fc.assert(
+      fc.property(fc.oneof(odd, arbAuditEntry), (value) => {
+        assert.deepEqual(outcome(() => canonicalJson(value)), outcome(() => canonicalize(value)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
 
 describe('hash chain', () => {
   it('links each entry to the one before: seq from 0, genesis first, the hash over JCS of the entry with chain and seq', () => {
