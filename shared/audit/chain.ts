@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { AUDIT_TEXT_FIELDS, type AuditEntry } from './entry.js';
 import { canonicalJson } from './canonical-json.js';
@@ -52,7 +52,8 @@ export function canonicalContent(entry: AuditEntry, chain: string, chainSeq: num
 }
 
 export function chainHash(prevHash: string, canonical: string): string {
-  return createHash('sha256').update(prevHash).update(canonical).digest('hex');
+  // One-shot: no Hash object per entry. The two texts are joined as UTF-8, as the rule says.
+  return hash('sha256', prevHash + canonical, 'hex');
 }
 
 /** The link an entry gets as the successor of `head` (undefined: the chain's first entry). */
