@@ -19,9 +19,12 @@ import { startProjector } from './projector/index.js';
 import { startAuditRole } from './audit/role.js';
 import { logsRoutes } from './audit/logs-routes.js';
 import { logsStreamOptions } from './audit/logs-stream.js';
+import { tamperRoutes } from './audit/tamper-routes.js';
+import { checkpointKeyFromSeed } from '../shared/audit/checkpoint.js';
+import { unavailable } from '../shared/errors/auth0-error.js';
 import { startLogStreamsFeature } from './api/log-streams/index.js';
 import { startExporterRole } from './exporter/index.js';
-import { verifierFromConfig } from '../shared/auth/index.js';
+import { resolveCheckpointSeed, verifierFromConfig } from '../shared/auth/index.js';
 import { collectRuntimeMetrics, metricsRegistry } from '../shared/metrics/index.js';
 
 async function startKafka(config: Config, log: Logger, shutdown: Shutdown) {
@@ -44,6 +47,14 @@ async function startClickHouse(config: Config, log: Logger, shutdown: Shutdown) 
   return ch;
 }
 
+/**
+ * Only the audit role knows the chain heads it commits; a process without it still verifies and
+ * lists checkpoints (ClickHouse), and the audit role keeps signing them at its interval.
+ */
+async function checkpointElsewhere(): Promise<never> {
+  throw unavailable('Checkpoints are signed on demand where the audit role runs (ROLES includes audit); this process verifies and lists them. Retry against that process.');
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL, name: 'apptrail' });
@@ -63,10 +74,16 @@ async function main(): Promise<void> {
     const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown, ch }) : undefined;
     const logStreams = config.ROLES.includes('api') ? await startLogStreamsFeature({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
     if (config.ROLES.includes('exporter')) await startExporterRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown });
-    if (config.ROLES.includes('audit')) await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown });
+    const audit = config.ROLES.includes('audit') ? await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown }) : undefined;
     // The logs API reads ClickHouse only, so the API role serves it too: one base URL for the whole
     // Management API (an SDK takes one domain), whichever roles a process runs.
-    const logs = config.ROLES.includes('api') || config.ROLES.includes('audit') ? (app: Parameters<typeof logsRoutes>[0]) => logsRoutes(app, { ch, log, stream: logsStreamOptions(config) }) : undefined;
+    const checkpointKey = await checkpointKeyFromSeed(await resolveCheckpointSeed(config));
+    const logs = config.ROLES.includes('api') || config.ROLES.includes('audit')
+      ? async (app: Parameters<typeof logsRoutes>[0]) => {
+          await logsRoutes(app, { ch, log, stream: logsStreamOptions(config) });
+          await tamperRoutes(app, { ch, key: checkpointKey, checkpoint: audit?.checkpoint ?? checkpointElsewhere });
+        }
+      : undefined;
     const app = await buildApp({
       log,
       https: await loadTls(config),

@@ -16,6 +16,7 @@ import {
 import { KeyHashPartitioner } from '../../shared/kafka/key-partitioner.js';
 import type { Logger } from '../../shared/log/index.js';
 import { insertEncoded } from './writer.js';
+import { chainHeads } from './chain-heads.js';
 import { auditEntriesWritten } from '../../shared/metrics/index.js';
 
 export const DEFAULT_AUDIT_GROUP = 'apptrail-audit';
@@ -84,6 +85,8 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     return set;
   };
   const lastSnapshotAt = new Map<string, number>();
+  // Tamper evidence: each input partition's hash chain, its committed head kept with the offsets.
+  const chains = chainHeads({ admin: opts.admin, groupId });
   // What this instance last committed per partition: a stop writes the snapshots still pending.
   const committedThrough = new Map<string, bigint>();
 
@@ -112,6 +115,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
   }
 
   async function onAssigned(assigned: Array<{ topic: string; partition: number }>, seek: (t: string, p: number, o: string) => void) {
+    await chains.restore(assigned);
     for (const topic of EVENT_TOPICS) {
       const mine = new Set(assigned.filter((a) => a.topic === topic).map((a) => a.partition));
       if (mine.size === 0) continue;
@@ -232,13 +236,17 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
   }
 
   /** ClickHouse, then audit.log and the offsets in one transaction; then the stage becomes the state. */
-  async function write(entries: EncodedEntry[], stage: Stage, ctx: BatchContext): Promise<void> {
+  async function write(derived: EncodedEntry[], stage: Stage, ctx: BatchContext): Promise<void> {
     // Records folded again below the committed offset (the tail after a snapshot) make no entry,
     // and committing their offsets would move the group backwards.
-    if (entries.length === 0 && BigInt(ctx.nextOffset) <= (replayUntil.get(`${ctx.topic}/${ctx.partition}`) ?? 0n)) {
+    if (derived.length === 0 && BigInt(ctx.nextOffset) <= (replayUntil.get(`${ctx.topic}/${ctx.partition}`) ?? 0n)) {
       stage.commit(ctx.partition);
       return;
     }
+    // Linked here, after every entry of the batch is final (degraded ones included), from the
+    // committed head: a retry links the same entries to the same chain.
+    const linked = chains.link(ctx.topic, ctx.partition, derived);
+    const entries = linked.entries;
     await insertEncoded(opts.ch, entries);
     await opts.afterInsert?.();
     const producer = await producerFor(ctx.topic, ctx.partition);
@@ -249,7 +257,9 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
       for (const messages of chunkByBytes(entries.map(encodedToAuditLogRecord), messageBytes, 4 * MAX_REQUEST_BYTES)) {
         await t.send({ topic: auditLog, acks: -1, compression: CompressionTypes.GZIP, messages });
       }
-      await t.sendOffsets({ consumerGroupId: ctx.groupId, topics: [{ topic: ctx.topic, partitions: [{ partition: ctx.partition, offset: ctx.nextOffset }] }] });
+      // The chain head rides in the offset commit (kafkajs passes metadata on; its type omits it).
+      const committed = { partition: ctx.partition, offset: ctx.nextOffset, metadata: linked.metadata };
+      await t.sendOffsets({ consumerGroupId: ctx.groupId, topics: [{ topic: ctx.topic, partitions: [committed] }] });
       await t.commit();
     } catch (err) {
       await t.abort().catch(() => undefined);
@@ -258,6 +268,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
       throw err;
     }
     auditEntriesWritten.inc(entries.length);
+    linked.commit();
     stage.commit(ctx.partition);
     committedThrough.set(`${ctx.topic}/${ctx.partition}`, BigInt(ctx.nextOffset));
     await snapshot(ctx.topic, ctx.partition, BigInt(ctx.nextOffset));
@@ -289,6 +300,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
     topics: [...EVENT_TOPICS, auditRequests],
     fromBeginning: true,
     commit: 'handler',
+    commitMetadata: chains.metadata,
     onAssigned,
     parse: (m, topic): Input => {
       const f = folds.get(topic);
@@ -316,6 +328,8 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
 
   return {
     ready: runner.ready,
+    /** The committed chain heads this instance knows (what a checkpoint signs). */
+    heads: chains.heads,
     async stop() {
       await runner.stop();
       for (const [key, through] of opts.snapshotOnStop === false ? [] : committedThrough) {

@@ -6,6 +6,9 @@ import type { Shutdown } from '../../shared/lifecycle/index.js';
 import { createEventProducer, roleGroupId, type TopicNames } from '../../shared/kafka/index.js';
 import { applyRetention } from '../../shared/audit/index.js';
 import { startAuditConsumer } from './consumer.js';
+import { startCheckpointer } from './checkpointer.js';
+import { checkpointKeyFromSeed, type Checkpoint } from '../../shared/audit/checkpoint.js';
+import { resolveCheckpointSeed } from '../../shared/auth/index.js';
 
 export interface AuditRoleDeps {
   config: Config;
@@ -18,10 +21,12 @@ export interface AuditRoleDeps {
 }
 
 /**
- * The audit writer. The logs API that reads what it wrote is mounted by every process that serves
- * HTTP for the api or audit role (services/main.ts), so one base URL serves the whole Management API.
+ * The audit writer and the checkpointer that signs its chain heads. The logs API that reads what
+ * they wrote is mounted by every process that serves HTTP for the api or audit role
+ * (services/main.ts), so one base URL serves the whole Management API; `checkpoint` signs one on
+ * demand where this role runs (only here are the chain heads known).
  */
-export async function startAuditRole(deps: AuditRoleDeps): Promise<void> {
+export async function startAuditRole(deps: AuditRoleDeps): Promise<{ checkpoint: () => Promise<Checkpoint> }> {
   const { config, ch, shutdown } = deps;
   await applyRetention(ch.client, config.AUDIT_RETENTION_DAYS);
   const producer = await createEventProducer(deps.kafka);
@@ -37,4 +42,17 @@ export async function startAuditRole(deps: AuditRoleDeps): Promise<void> {
     fetch: { maxWaitMs: config.AUDIT_BATCH_MAX_MS, minBytes: config.AUDIT_BATCH_MIN_BYTES },
   });
   shutdown.add('audit consumer', () => consumer.stop());
+  const key = await checkpointKeyFromSeed(await resolveCheckpointSeed(config));
+  const checkpointer = startCheckpointer({
+    ch,
+    producer,
+    topic: deps.names.auditCheckpoints,
+    key,
+    heads: consumer.heads,
+    intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+    log: deps.log.child({ role: 'audit' }),
+  });
+  // Registered after the consumer, so it stops first (shutdown runs in reverse order).
+  shutdown.add('audit checkpointer', () => checkpointer.stop());
+  return { checkpoint: checkpointer.checkpoint };
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseHandle } from '../../shared/clickhouse/index.js';
-import { assertLogIdMatchesDate, AUDIT_ROW_COLUMNS, AUDIT_TABLE, encodeEntry, type AuditEntry, type EncodedEntry } from '../../shared/audit/index.js';
+import { assertLogIdMatchesDate, AUDIT_ROW_COLUMNS, AUDIT_TABLE, CHAIN_COLUMNS, encodeEntry, UNCHAINED_ROW_SUFFIX, type AuditEntry, type EncodedEntry } from '../../shared/audit/index.js';
 
 /**
  * One insert per batch. A redelivered batch inserts the same rows again; the table is a
@@ -15,9 +15,10 @@ export async function insertEncoded(ch: Pick<ClickHouseHandle, 'client'>, entrie
   for (const e of entries) assertLogIdMatchesDate(e.entry);
   await ch.client.insert({
     table: AUDIT_TABLE,
-    columns: [...AUDIT_ROW_COLUMNS],
+    columns: [...AUDIT_ROW_COLUMNS, ...CHAIN_COLUMNS],
     format: 'TabSeparated',
-    values: Readable.from([`${entries.map((e) => e.row).join('\n')}\n`], { objectMode: false }),
+    // A linked entry's row ends in its link (chain.ts); an unlinked one belongs to no chain.
+    values: Readable.from([`${entries.map((e) => (e.link ? e.row : e.row + UNCHAINED_ROW_SUFFIX)).join('\n')}\n`], { objectMode: false }),
     clickhouse_settings: { async_insert: 0 },
   });
 }

@@ -1,4 +1,5 @@
 import { AUDIT_LOG_TYPES, AUDIT_TEXT_FIELDS, AuditEntrySchema, type AuditEntry } from './entry.js';
+import type { ChainLink } from './chain.js';
 import { LOG_ID_PATTERN, logIdTimeMs } from './log-id.js';
 import { RECORD_JSON_LIMITS } from '../http/json-limits.js';
 import { surelyWithinJsonLimits } from '../http/json-text-limits.js';
@@ -15,6 +16,8 @@ export interface EncodedEntry {
   entry: AuditEntry;
   json: string;
   row: string;
+  /** Its place in its hash chain (chain.ts linkEntries), when linked: then `json` and `row` carry it too. */
+  link?: ChainLink;
 }
 
 /** The columns of EncodedEntry.row, in order. */

@@ -46,7 +46,7 @@ export const BARE_TERM_FIELDS: readonly StringField[] = [
 ];
 
 /** The fields stored in a column of their own (table.ts). */
-export const STORED_FIELDS = [...SEARCHABLE_FIELDS, 'scope', 'audience', 'details'] as const;
+export const STORED_FIELDS = [...SEARCHABLE_FIELDS, 'scope', 'audience', 'details', 'chain', 'chain_seq', 'prev_hash', 'hash'] as const;
 export type StoredField = (typeof STORED_FIELDS)[number];
 
 /**
@@ -82,6 +82,11 @@ export const OUTPUT_FIELDS = [
   'location_info',
   'target_client_id',
   'target_client_name',
+  // Tamper evidence (chain.ts): the entry's link, beside Auth0's fields; absent on unchained entries.
+  'chain',
+  'chain_seq',
+  'prev_hash',
+  'hash',
 ] as const satisfies readonly string[];
 export type OutputField = (typeof OUTPUT_FIELDS)[number];
 
@@ -101,6 +106,10 @@ const SOURCES: Readonly<Record<OutputField, readonly StoredField[]>> = Object.fr
   isMobile: [],
   location_info: [],
   details: ['details', 'ip', 'user_agent', 'user_id', 'user_name', 'client_id', 'scope'],
+  // A link is shown only when the entry has a chain.
+  chain_seq: ['chain', 'chain_seq'],
+  prev_hash: ['chain', 'prev_hash'],
+  hash: ['chain', 'hash'],
 });
 
 // Sets, not `name in obj`: "constructor" or "__proto__" must not count as fields.

@@ -64,8 +64,15 @@ function presentDetails(value: unknown, row: Record<string, unknown>): unknown {
   return { ...details, request: { ...context, ...details.request } };
 }
 
+const LINK_FIELDS = new Set<OutputField>(['chain', 'chain_seq', 'prev_hash', 'hash']);
+
 function present(field: OutputField, row: Record<string, unknown>): { value: unknown } | undefined {
   if (Object.hasOwn(CONSTANT, field)) return { value: CONSTANT[field] };
+  if (LINK_FIELDS.has(field)) {
+    // Only a chained entry has a link; a UInt64 arrives as a string, and seqs stay far below 2^53.
+    if (text(row.chain) === '') return undefined;
+    return { value: field === 'chain_seq' ? Number(row.chain_seq) : row[field] };
+  }
   if (field === '_id') return { value: row.log_id };
   if (field === 'date') return { value: dateTime64ToIso(String(row.date)) };
   if (field === 'details') return { value: presentDetails(row.details, row) };

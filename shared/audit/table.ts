@@ -58,9 +58,25 @@ const CREATE_AUDIT_LOG = `CREATE TABLE IF NOT EXISTS ${AUDIT_TABLE} (
 PARTITION BY toYYYYMM(date)
 ORDER BY (client_id, date, log_id)`;
 
+/**
+ * Tamper evidence (chain.ts): each entry's place in its hash chain. Rows from before carry the
+ * defaults (no chain). The skip indexes serve the verifier, which reads one chain by seq range
+ * and looks a hash up when a link breaks; the sort key stays as it is, so inserts stay
+ * idempotent by log_id exactly as before.
+ */
+const ADD_CHAIN_COLUMNS = `ALTER TABLE ${AUDIT_TABLE}
+  ADD COLUMN IF NOT EXISTS chain LowCardinality(String) DEFAULT '',
+  ADD COLUMN IF NOT EXISTS chain_seq UInt64 DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS prev_hash String DEFAULT '',
+  ADD COLUMN IF NOT EXISTS hash String DEFAULT '',
+  ADD INDEX IF NOT EXISTS idx_chain chain TYPE set(256) GRANULARITY 4,
+  ADD INDEX IF NOT EXISTS idx_chain_seq chain_seq TYPE minmax GRANULARITY 1,
+  ADD INDEX IF NOT EXISTS idx_hash hash TYPE bloom_filter(0.01) GRANULARITY 4`;
+
 /** To append to the app's migration list (shared/migrations/index.ts). */
 export const auditMigrations: Migration[] = [
   { version: 100, name: 'audit_log', up: [CREATE_AUDIT_LOG] },
+  { version: 101, name: 'audit_log hash chain', up: [ADD_CHAIN_COLUMNS] },
   // The live tail (GET /api/v2/logs/stream) reads entries by insert time: a min/max per granule
   // lets it skip everything but the newest parts instead of scanning the table every poll.
   { version: 110, name: 'audit_log inserted_at index', up: [`ALTER TABLE ${AUDIT_TABLE} ADD INDEX IF NOT EXISTS idx_inserted_at inserted_at TYPE minmax GRANULARITY 1`] },

@@ -9,6 +9,8 @@ export const SCOPES = [
   'delete:clients',
   'read:logs',
   'read:logs_users',
+  // Ours: sign an audit checkpoint on demand (tamper evidence).
+  'create:log_checkpoints',
   'create:log_streams',
   'read:log_streams',
   'update:log_streams',

@@ -15,3 +15,9 @@ export async function resolveSecretsKey(config: Config): Promise<Buffer> {
   if (config.SECRETS_KEY) return Buffer.from(config.SECRETS_KEY, 'base64');
   return loadOrCreateLocalKey(config.DATA_DIR, 'secrets', 32);
 }
+
+/** The Ed25519 seed signing audit checkpoints: AUDIT_CHECKPOINT_KEY, or a local key in DATA_DIR. */
+export async function resolveCheckpointSeed(config: Config): Promise<Buffer> {
+  if (config.AUDIT_CHECKPOINT_KEY) return Buffer.from(config.AUDIT_CHECKPOINT_KEY, 'base64');
+  return loadOrCreateLocalKey(config.DATA_DIR, 'audit-checkpoint', 32);
+}

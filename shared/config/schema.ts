@@ -56,6 +56,8 @@ export const ConfigSchema = z.object({
   LOGS_STREAM_POLL_MS: z.coerce.number().int().min(10).default(100).describe('How often a live tail asks ClickHouse for new entries'),
   LOGS_STREAM_SETTLE_MS: z.coerce.number().int().min(0).default(200).describe('A live tail sends an entry once it was inserted this long ago, so an insert that began earlier but became visible later is never skipped'),
   LOGS_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15000).describe('Interval of the comment lines that keep an idle live tail open through proxies'),
+  AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(60000).describe('A signed checkpoint of the audit hash chains is written this often when their heads moved; 0 = only on demand'),
+  AUDIT_CHECKPOINT_KEY: z.string().regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'must be 32 bytes, base64').optional().describe('Ed25519 seed (base64, 32 bytes) signing audit checkpoints; unset = generated into DATA_DIR'),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30).describe('Audit rows older than this are dropped by TTL'),
 
   EXPORTER_SUSPEND_AFTER_MS: z.coerce.number().int().min(1).default(3_600_000).describe('A log stream whose sink keeps failing this long without a single delivery is suspended (PATCH status active resumes it from its own position)'),

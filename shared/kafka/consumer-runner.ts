@@ -83,6 +83,12 @@ export interface ConsumerRunnerOptions<T> {
    */
   commit?: 'runner' | 'handler';
   /**
+   * Metadata for the offsets the runner commits itself (records that only failed parsing, a
+   * fallback that failed): a handler that keeps state in its own commits' metadata (the audit
+   * writer's chain head) must not see a runner commit wipe it.
+   */
+  commitMetadata?: (topic: string, partition: number) => string | undefined;
+  /**
    * How long a silent member (e.g. a killed process) keeps its partitions; default 10 s. A restarted
    * process joins only once its predecessor's session expired (kafkajs has no static membership),
    * so this is the restart's wait. Handlers heartbeat between attempts, and the audit output is
@@ -218,7 +224,8 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
      */
     async function commit(offset: string): Promise<void> {
       try {
-        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+        const metadata = opts.commitMetadata?.(topic, partition);
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset, ...(metadata === undefined ? {} : { metadata }) }] }] });
       } catch (err) {
         log.warn({ err, topic, partition, offset }, 'offset commit failed; a later commit covers it');
       }

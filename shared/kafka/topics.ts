@@ -19,6 +19,7 @@ export function topicNames(prefix: string) {
     clientEvents: `${prefix}clients.events`,
     auditRequests: `${prefix}audit.requests`,
     auditLog: `${prefix}audit.log`,
+    auditCheckpoints: `${prefix}audit.checkpoints`,
     deadLetters: `${prefix}apptrail.dlq`,
     logStreamEvents: `${prefix}log-streams.events`,
     logStreamHealth: `${prefix}log-streams.health`,
@@ -34,6 +35,8 @@ export function topicSpecs(names: TopicNames, opts: { partitions: number; replic
     { ...base, name: names.clientEvents, retentionMs: -1 },
     { ...base, name: names.auditRequests, retentionMs: 7 * DAY },
     { ...base, name: names.auditLog, retentionMs: 30 * DAY },
+    // Signed chain heads: small, and an auditor's anchor for as long as the trail is kept.
+    { ...base, name: names.auditCheckpoints, retentionMs: -1 },
     // Kept forever: a dead letter is only gone once somebody has looked at it.
     { ...base, name: names.deadLetters, retentionMs: -1 },
     // Stream definitions are state: replayed from the start by every API instance and exporter.

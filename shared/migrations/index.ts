@@ -2,6 +2,7 @@ import type { Migration } from '../clickhouse/index.js';
 import { auditMigrations } from '../audit/table.js';
 import { foldSnapshotMigration } from '../fold/snapshot.js';
 import { clientVersionsMigration } from '../client-history/table.js';
+import { checkpointMigration } from '../audit/checkpoint.js';
 
 /**
  * apptrail's ClickHouse schema, in order. Applied at start by every process that talks to
@@ -42,4 +43,6 @@ ORDER BY client_id`,
   foldSnapshotMigration,
   // client_versions (written by services/projector beside clients, read by the API): see shared/client-history/table.ts.
   clientVersionsMigration,
+  // audit_checkpoints (signed chain heads, services/audit): see shared/audit/checkpoint.ts.
+  checkpointMigration,
 ];

@@ -25,6 +25,9 @@ import { startLogStreamsFeature } from '../../services/api/log-streams/index.js'
 import { logsRoutes } from '../../services/audit/logs-routes.js';
 import { consoleRoutes } from '../../services/api/console.js';
 import { buildConsole } from '../../scripts/console-build.js';
+import { tamperRoutes } from '../../services/audit/tamper-routes.js';
+import { startCheckpointer } from '../../services/audit/checkpointer.js';
+import { checkpointKeyFromSeed } from '../../shared/audit/checkpoint.js';
 import { testLog, useKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
 import { arbBrokenJson, arbBrokenText } from '../helpers/arbitraries.js';
@@ -48,6 +51,10 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['GET', '/api/v2/logs'],
   ['GET', '/api/v2/logs/export'],
   ['GET', '/api/v2/logs/histogram'],
+  ['GET', '/api/v2/logs/verify'],
+  ['GET', '/api/v2/logs/checkpoints'],
+  ['POST', '/api/v2/logs/checkpoints'],
+  ['GET', '/api/v2/logs/checkpoints/public-key'],
   ['GET', '/api/v2/logs/:id'],
   ['POST', '/api/v2/log-streams'],
   ['GET', '/api/v2/log-streams'],
@@ -90,7 +97,7 @@ const OAUTH_KEYS = new Set(['error', 'error_description', 'error_uri']);
 
 // GET /api/v2/logs/stream is left out: an accepted request is a stream that never ends
 // (test/e2e/logs-stream.test.ts covers its refusals).
-const QUERY_KEYS = ['as_of', 'fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'take', 'app_type', 'is_global', 'is_first_party', 'q', 'search', 'sort', 'format', 'interval', 'audience', 'client_id', 'x'];
+const QUERY_KEYS = ['as_of', 'fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'to', 'take', 'app_type', 'is_global', 'is_first_party', 'q', 'search', 'sort', 'format', 'interval', 'audience', 'client_id', 'x'];
 
 /** Any text, sometimes with a lone surrogate or NUL spliced in. */
 const text = arbBrokenText(12);
@@ -216,10 +223,13 @@ async function startFullApi(t: TestContext) {
   const deps = { config, kafka: k.kafka, admin: k.admin, names: k.names, log: testLog, shutdown };
   const api = await startApiRole({ ...deps, ch });
   const streams = await startLogStreamsFeature(deps);
+  const key = await checkpointKeyFromSeed(Buffer.alloc(32, 4));
+  const checkpointer = startCheckpointer({ ch, producer: k.producer, topic: k.names.auditCheckpoints, key, heads: () => [], intervalMs: 0, log: testLog });
+  shutdown.add('checkpointer', () => checkpointer.stop());
   const app = await buildApp({
     log: testLog,
     verify: await verifierFromConfig(config, api.directory),
-    features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch }), (a) => consoleRoutes(a)],
+    features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch }), (a) => tamperRoutes(a, { ch, key, checkpoint: checkpointer.checkpoint }), (a) => consoleRoutes(a)],
     readiness: { ...api.readiness, ...streams.readiness },
   });
   shutdown.add('app', () => app.close());

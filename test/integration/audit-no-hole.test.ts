@@ -14,6 +14,8 @@ import {
   apply, decideCreate, decideDelete, decideRotate, decideUpdate, generateClientId, toClientEventRecord, type ClientEvent, type ClientState, type EventMeta,
 } from '../../shared/clients/index.js';
 import { AUDIT_ROW_COLUMNS, entryFromClientEvent, makeLogId, parseAuditLogRecord } from '../../shared/audit/index.js';
+import { checkpointKeyFromSeed } from '../../shared/audit/checkpoint.js';
+import { verifyStoredRange } from '../../shared/audit/verify-store.js';
 import { DLQ_HEADERS } from '../../shared/kafka/index.js';
 import { startAuditConsumer } from '../../services/audit/consumer.js';
 import { eventually, readTopic, testLog, useKafka } from '../helpers/kafka.js';
@@ -105,6 +107,12 @@ describe('audit trail without holes', () => {
     // The same entries reach audit.log, the degraded one included, each once.
     const published = (await readTopic(k, k.names.auditLog, { atLeast: auditable.length, settleMs: 300 })).map((m) => parseAuditLogRecord(m));
     assert.deepEqual(published.map((e) => e.log_id).sort(), [...byId.keys()].sort());
+    // The degraded entry is a link of the chain like any other; records that made no entry
+    // (dead-lettered unread) left no gap: one chain, from genesis, intact.
+    const verified = await verifyStoredRange(db.ch, {}, (await checkpointKeyFromSeed(Buffer.alloc(32, 1))).publicKey);
+    const mine = verified.chains.filter((c) => c.chain === `${k.names.clientEvents}/0`);
+    assert.deepEqual(mine.map((c) => [c.intact, c.first_seq, c.last_seq, c.checked]), [[true, 0, auditable.length - 1, auditable.length]], JSON.stringify(verified));
+    assert.deepEqual(published.map((e) => e.chain_seq).sort((a, b) => a! - b!), auditable.map((_, i) => i));
     // The originals are in the dead-letter topic, with why: the refused one, and the two records
     // outside the limits every reader shares (the API projection and the projector refuse them alike).
     const dead = await readTopic(k, k.names.deadLetters, { atLeast: 3, settleMs: 300 });

@@ -115,7 +115,7 @@ const BARE = ['client_name', 'connection', 'description', 'ip', 'log_id', 'type'
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apptrail-audit-'));
   h = await openTestClickHouse('audit_query', join(dir, 'ch'), { embeddedDatabase: 'audit_test' });
-  assert.deepEqual(await migrate(h, auditMigrations), { applied: [100, 110] });
+  assert.deepEqual(await migrate(h, auditMigrations), { applied: [100, 101, 110] });
   assert.deepEqual(await migrate(h, auditMigrations), { applied: [] });
 
   for (let i = 0; i < ENTRIES.length; i += 100) await insert(ENTRIES.slice(i, i + 100));

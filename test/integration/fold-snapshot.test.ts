@@ -13,7 +13,7 @@ import {
   apply, ClientStateStore, decideCreate, decideDelete, decideRotate, decideUpdate, foldEvents, parseClientEventRecord, toClientEventRecord,
   type ClientEvent, type ClientState, type EventMeta,
 } from '../../shared/clients/index.js';
-import { entryFromClientEvent } from '../../shared/audit/index.js';
+import { checkEntry, entryFromClientEvent, linkEntries, type EncodedEntry } from '../../shared/audit/index.js';
 import { readSnapshot } from '../../shared/fold/snapshot.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { startProjectionRunner } from '../../shared/kafka/index.js';
@@ -120,6 +120,7 @@ describe('fold snapshots (generated histories)', () => {
 
         // The entries equal one uninterrupted pass of the model, field for field.
         const expected = new Map<string, unknown>();
+        const inOrder: EncodedEntry[] = [];
         const replay = new Map<string, ClientState | undefined>();
         for (const s of sent) {
           const before = replay.get(s.event.client_id);
@@ -127,6 +128,11 @@ describe('fold snapshots (generated histories)', () => {
           const entry = entryFromClientEvent({ id: s.id, time: s.time, event: s.event, meta } as never, { verdict, before, after: verdict === 'applied' ? state : before });
           if (verdict === 'applied') replay.set(s.event.client_id, state);
           if (entry) expected.set(entry.log_id, JSON.parse(JSON.stringify(entry.details)));
+          if (entry) {
+            const checked = checkEntry(entry);
+            assert.ok(checked.ok);
+            inOrder.push(checked.encoded);
+          }
         }
         const rows = await (await db.ch.client.query({
           query: 'SELECT log_id, details FROM audit_log FINAL WHERE target_client_id IN {ids:Array(String)}',
@@ -135,6 +141,26 @@ describe('fold snapshots (generated histories)', () => {
         })).json<{ log_id: string; details: string }>();
         assert.deepEqual(rows.map((r) => r.log_id).sort(), [...expected.keys()].sort(), 'exactly the entries of one pass');
         for (const r of rows) assert.deepEqual(JSON.parse(r.details), expected.get(r.log_id), `entry ${r.log_id}`);
+
+        // The hash chains too: per input partition, its entries in send (= offset) order linked
+        // from genesis in one pass, whatever the restarts, snapshot and tail did.
+        const links = await (await db.ch.client.query({
+          query: 'SELECT log_id, chain, chain_seq, prev_hash, hash FROM audit_log FINAL WHERE target_client_id IN {ids:Array(String)} ORDER BY chain, chain_seq',
+          query_params: { ids },
+          format: 'JSONEachRow',
+        })).json<{ log_id: string; chain: string; chain_seq: string; prev_hash: string; hash: string }>();
+        const chainNames = [...new Set(links.map((l) => l.chain))];
+        assert.ok(chainNames.every((c) => c.startsWith(`${k.names.clientEvents}/`)), `chains named by input partition: ${chainNames.join(', ')}`);
+        for (const chain of chainNames) {
+          const got = links.filter((l) => l.chain === chain);
+          const members = new Set(got.map((l) => l.log_id));
+          const clean = linkEntries(inOrder.filter((e) => members.has(e.entry.log_id)), chain, undefined).entries;
+          assert.deepEqual(
+            got.map((l) => [l.log_id, Number(l.chain_seq), l.prev_hash, l.hash]),
+            clean.map((e) => [e.entry.log_id, e.link!.chain_seq, e.link!.prev_hash, e.link!.hash]),
+            `chain ${chain} equals one clean pass`,
+          );
+        }
 
         // An API projection from the snapshot holds the fold from offset 0.
         const projection = new ClientProjection(k.admin, k.names.clientEvents);

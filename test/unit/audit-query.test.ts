@@ -345,7 +345,7 @@ describe('buildLogsSelect', () => {
   const ALL = [
     'client_id', 'client_name', 'connection', 'connection_id', 'description', 'date', 'hostname', 'ip', 'log_id',
     'organization_id', 'user_id', 'user_name', 'user_agent', 'strategy', 'strategy_type', 'type', 'target_client_id',
-    'target_client_name', 'scope', 'audience', 'details',
+    'target_client_name', 'scope', 'audience', 'details', 'chain', 'chain_seq', 'prev_hash', 'hash',
   ].join(', ');
   const FINAL = 'SETTINGS do_not_merge_across_partitions_select_final = 1';
 
@@ -412,7 +412,7 @@ describe('buildLogsSelect', () => {
     assert.match(buildLogsSelect({ fields: ['details'] }).query, /^SELECT client_id, ip, log_id, user_id, user_name, user_agent, scope, details FROM /);
     const without = buildLogsSelect({ fields: ['details', 'user_agent'], includeFields: false });
     assert.ok(!/\bdetails\b|\buser_agent\b/.test(without.query.split(' FROM ')[0] ?? ''), without.query);
-    assert.match(without.query, /^SELECT client_id, client_name, .* audience FROM /);
+    assert.match(without.query, /^SELECT client_id, client_name, .* audience, chain, chain_seq, prev_hash, hash FROM /);
     assert.ok(!without.fields.includes('details') && !without.fields.includes('user_agent') && without.fields.includes('_id'));
     assert.throws(() => buildLogsSelect({ fields: [...OUTPUT_FIELDS], includeFields: false }), /leaves no field/);
   });

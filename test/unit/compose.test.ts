@@ -23,7 +23,7 @@ test('every apptrail service environment uses only known config keys, with valid
     const env = services[role]!.environment!;
     for (const key of Object.keys(env)) assert.ok((CONFIG_KEYS as string[]).includes(key), `${role}: unknown config key ${key}`);
     assert.equal(env.ROLES, role);
-    const withSecrets = { ...env, AUTH_SIGNING_SECRET: 'x'.repeat(32), SECRETS_KEY: Buffer.alloc(32).toString('base64') };
+    const withSecrets = { ...env, AUTH_SIGNING_SECRET: 'x'.repeat(32), SECRETS_KEY: Buffer.alloc(32).toString('base64'), AUDIT_CHECKPOINT_KEY: Buffer.alloc(32, 1).toString('base64') };
     const parsed = ConfigSchema.safeParse(withSecrets);
     assert.ok(parsed.success, `${role}: ${parsed.success ? '' : parsed.error.message}`);
   }
@@ -47,4 +47,12 @@ test('one base URL: only the api service publishes a port (its role serves the l
   const { services } = await compose();
   const published = ROLES.filter((role) => (services[role]!.ports ?? []).length > 0);
   assert.deepEqual(published, ['api']);
+});
+
+test('every instance shares the keys that cross processes (the api role verifies checkpoints the audit role signs)', async () => {
+  const { services } = await compose();
+  for (const role of ROLES) {
+    const env = services[role]!.environment!;
+    for (const key of ['AUTH_SIGNING_SECRET', 'SECRETS_KEY', 'AUDIT_CHECKPOINT_KEY']) assert.match(env[key] ?? '', /^\$\{[A-Z_]+:\?/, `${role}: ${key} from the environment, required`);
+  }
 });
