@@ -27,7 +27,7 @@ export function apiUrl(path: string, params: Params = {}): string {
   return `/api/v2${path}${qs ? `?${qs}` : ''}`;
 }
 
-async function errorOf(res: Response): Promise<ApiError> {
+export async function errorOf(res: Response): Promise<ApiError> {
   let body: unknown;
   try {
     body = await res.json();
@@ -64,11 +64,14 @@ export async function api(path: string, opts: { params?: Params; method?: string
   }
   if (res.ok) return res;
   const err = await errorOf(res);
-  if (res.status === 401 && opts.token === undefined) {
-    setSession(undefined);
-    onUnauthorized(err);
-  }
+  if (res.status === 401 && opts.token === undefined) endSession(err);
   throw err;
+}
+
+/** The session is over (a 401, an expired token): drop it and say why on the sign-in page. */
+export function endSession(err: ApiError): void {
+  setSession(undefined);
+  onUnauthorized(err);
 }
 
 export async function apiJson<T>(path: string, opts: Parameters<typeof api>[1] = {}): Promise<T> {
