@@ -28,7 +28,7 @@ export function SignIn(props: { notice: string | undefined; onSignedIn: (s: Sess
           <legend>Sign in with</legend>
           {METHODS.map((m) => (
             <label key={m.id}>
-              <input type="radio" name="method" value={m.id} checked={m.id === method} onChange={() => setMethod(m.id)} /> {m.label}
+              <input type="radio" id={`method-${m.id}`} name="method" value={m.id} checked={m.id === method} onChange={() => setMethod(m.id)} /> {m.label}
             </label>
           ))}
         </fieldset>
