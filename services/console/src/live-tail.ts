@@ -2,6 +2,14 @@ import { connectSse, type SseConnection } from '../../../shared/http/sse-client.
 import { apiUrl, ApiError, endSession } from './api.js';
 import { getSession } from './session.js';
 
+/**
+ * An entry arrived: newest first, at most `max`, an id already listed not listed twice (the stream
+ * may repeat an entry the audit writer inserted twice; it keeps its log_id).
+ */
+export function prependLive<T extends { log_id: string }>(list: T[], entry: T, max: number): T[] {
+  return list.some((x) => x.log_id === entry.log_id) ? list : [entry, ...list].slice(0, max);
+}
+
 export type TailState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export interface LiveTail {
@@ -18,6 +26,8 @@ const MAX_BACKOFF_MS = 15_000;
  */
 export function startLiveTail(opts: {
   q: string;
+  /** Where the API is: the page's own origin when left out (tests run this in Node, which needs one). */
+  origin?: string;
   onEntry: (entry: unknown) => void;
   onState: (state: TailState, error?: ApiError) => void;
 }): LiveTail {
@@ -39,7 +49,7 @@ export function startLiveTail(opts: {
     if (stopped) return;
     if (!token) return opts.onState('closed');
     try {
-      conn = await connectSse(apiUrl('/logs/stream', { q: opts.q || undefined }), {
+      conn = await connectSse(`${opts.origin ?? ''}${apiUrl('/logs/stream', { q: opts.q || undefined })}`, {
         token,
         lastEventId,
         handlers: {

@@ -5,7 +5,7 @@ import { linkProps } from '../router.js';
 import type { AuditDetails } from '../../../../shared/audit/entry.js';
 import { Badge, ChangesTable, ErrorBox, formatDate, Json, show } from './parts.js';
 import { Histogram, type HistogramAnswer } from './histogram.js';
-import { startLiveTail, type TailState } from '../live-tail.js';
+import { prependLive, startLiveTail, type TailState } from '../live-tail.js';
 
 /** One log event as GET /api/v2/logs answers it (the fields the explorer reads). */
 interface LogEntry {
@@ -85,11 +85,7 @@ export function AuditExplorer(props: { initial: URLSearchParams }) {
     setTailError(undefined);
     const tail = startLiveTail({
       q: query,
-      onEntry: (entry) => {
-        const e = entry as LogEntry;
-        // The stream may repeat an entry the audit writer inserted twice; it keeps its log_id.
-        setLiveEntries((list) => (list.some((x) => x.log_id === e.log_id) ? list : [e, ...list].slice(0, LIVE_MAX)));
-      },
+      onEntry: (entry) => setLiveEntries((list) => prependLive(list, entry as LogEntry, LIVE_MAX)),
       onState: (state, err) => {
         setTailState(state);
         if (err) setTailError(err);

@@ -255,6 +255,11 @@ function ClientHistory(props: { id: string }) {
     return () => void (live = false);
   }, [props.id, page]);
 
+  // The view opens below the list: bring it into view and focus for keyboard and screen-reader users.
+  useEffect(() => {
+    if (asOf) document.getElementById('as-of-title')?.focus();
+  }, [asOf?.version]);
+
   async function viewAsOf(version: number) {
     setAsOf({ version });
     try {
@@ -286,7 +291,15 @@ function ClientHistory(props: { id: string }) {
                 <span>by {v.actor.name || v.actor.user_id || v.actor.client_id || 'unknown'}</span>
                 {v.actor.request_id && <span>request <code>{v.actor.request_id}</code></span>}
               </p>
-              <ChangesTable changes={v.changes} caption={`Version ${v.version}: field changes, before and after`} />
+              {v.type === 'client.created' ? (
+                // Every field is new at creation: folded, so the later changes stay in view.
+                <details>
+                  <summary>{v.changes.length} fields set at creation</summary>
+                  <ChangesTable changes={v.changes} caption={`Version ${v.version}: field changes, before and after`} />
+                </details>
+              ) : (
+                <ChangesTable changes={v.changes} caption={`Version ${v.version}: field changes, before and after`} />
+              )}
               {!v.deleted && (
                 <button type="button" class="secondary compact" onClick={() => void viewAsOf(v.version)} aria-controls="as-of">
                   View as of version {v.version}
@@ -306,7 +319,7 @@ function ClientHistory(props: { id: string }) {
       <div id="as-of" aria-live="polite">
         {asOf && (
           <section class="as-of" aria-labelledby="as-of-title">
-            <h2 id="as-of-title">As of version {asOf.version}</h2>
+            <h2 id="as-of-title" tabIndex={-1}>As of version {asOf.version}</h2>
             <ErrorBox error={asOf.error} />
             {!asOf.client && !asOf.error && <p>Loading…</p>}
             {asOf.client && <SettingsList client={asOf.client} label={`Settings as of version ${asOf.version}`} />}
