@@ -239,9 +239,11 @@ test('the console: sign-in, audit explorer, clients, log streams, keyboard only,
     await assertTokenNotLeaked(page, token);
   });
 
+  let config: Json;
+  let m2m: Json;
   await t.test('sign-in with a client id and secret: a wrong secret shows the OAuth error; the secret is not kept', async () => {
-    const config = (await (await fetch(`${app.origin}/console/config.json`)).json()) as Json;
-    const m2m = await call('POST', '/clients', { name: `Console M2M ${run}`, app_type: 'non_interactive', grant_types: ['client_credentials'] });
+    config = (await (await fetch(`${app.origin}/console/config.json`)).json()) as Json;
+    m2m = await call('POST', '/clients', { name: `Console M2M ${run}`, app_type: 'non_interactive', grant_types: ['client_credentials'] });
     await call('POST', '/client-grants', { client_id: m2m.client_id, audience: config.management_api.audience, scope: ['read:logs', 'read:clients'] });
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to the apptrail console' }).waitFor();
@@ -345,6 +347,24 @@ test('the console: sign-in, audit explorer, clients, log streams, keyboard only,
     await page.locator('ol.versions > li[data-version="4"]').getByText('client.deleted').waitFor();
     assert.equal(await page.getByRole('button', { name: 'View as of version 4' }).count(), 0, 'no as-of view of the deletion');
     await screenshot('09-deleted-client-history');
+  });
+
+  await t.test('APIs, client grants and signing keys are listed read-only', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'APIs and keys' }).click();
+    await page.getByRole('heading', { name: 'APIs, grants and keys' }).waitFor();
+    const apis = page.getByTestId('list-apis');
+    const system = apis.locator('tbody tr').first();
+    await system.getByText(config.management_api.audience, { exact: true }).waitFor();
+    await system.getByText('system', { exact: true }).waitFor();
+    await page.getByTestId('list-client-grants').locator('tbody tr', { hasText: m2m.client_id }).getByText('read:logs', { exact: true }).waitFor();
+    const keys = page.getByTestId('list-signing-keys').locator('tbody tr');
+    await keys.first().waitFor();
+    const states = await keys.locator('.badge').allTextContents();
+    assert.equal(states.filter((x) => x === 'current').length, 1, `one current key (${states.join(', ')})`);
+    assert.ok(states.includes('next'), 'the next key is listed');
+    assert.ok(!(await page.content()).includes('PRIVATE KEY'), 'no private key on the page');
+    await assertFitsWidth(page, 'the tenant page');
+    await screenshot('10-tenant');
   });
 
   // The refusals provoked above (401, 400, and the deleted client's 404) are logged by the browser as failed loads; nothing else may be.

@@ -16,7 +16,6 @@ import { createLogger } from '../../shared/log/index.js';
 import { parseLogQuery, type Ast } from '../../shared/audit/index.js';
 import { compileQuery, EMPTY_FILTERS } from '../../services/console/src/filters.js';
 import { prependLive, startLiveTail, type TailState } from '../../services/console/src/live-tail.js';
-import { setSession } from '../../services/console/src/session.js';
 import { consoleConfig } from '../../shared/console/config.js';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -205,11 +204,11 @@ test('the live tail sends the token and q, resumes after a drop with Last-Event-
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  setSession({ token: 'the-token', method: 'token', subject: 's', name: undefined, scopes: [], expiresAt: undefined });
+  const auth = { token: () => 'the-token', onUnauthorized: () => assert.fail('no 401 here') };
   const entries: string[] = [];
   const states: TailState[] = [];
   const errors: unknown[] = [];
-  const tail = startLiveTail({ q: 'type:"sapi"', origin, onEntry: (e) => entries.push((e as { log_id: string }).log_id), onState: (s, err) => (states.push(s), err && errors.push(err)) });
+  const tail = startLiveTail({ ...auth, q: 'type:"sapi"', origin, onEntry: (e) => entries.push((e as { log_id: string }).log_id), onState: (s, err) => (states.push(s), err && errors.push(err)) });
   try {
     for (let i = 0; i < 100 && entries.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(entries, ['e1', 'e2', 'e3']);
@@ -227,13 +226,12 @@ test('the live tail sends the token and q, resumes after a drop with Last-Event-
   // A refusal that retrying cannot mend (a bad q) closes the tail with the API's error, once.
   refuse = true;
   const refusedStates: TailState[] = [];
-  const refused = startLiveTail({ q: 'type:(', origin, onEntry: () => {}, onState: (s, err) => (refusedStates.push(s), err && errors.push(err)) });
+  const refused = startLiveTail({ ...auth, q: 'type:(', origin, onEntry: () => {}, onState: (s, err) => (refusedStates.push(s), err && errors.push(err)) });
   for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   await new Promise((r) => setTimeout(r, 700));
   assert.deepEqual(refusedStates, ['connecting', 'closed']);
   assert.match(String((errors[0] as Error).message), /position 3/);
   refused.stop();
-  setSession(undefined);
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
 });

@@ -6,11 +6,13 @@ import { SignIn } from './views/sign-in.js';
 import { AuditExplorer } from './views/audit.js';
 import { ClientList, ClientDetail } from './views/clients.js';
 import { LogStreams } from './views/log-streams.js';
+import { Tenant } from './views/tenant.js';
 
 const NAV = [
   { to: '/logs', label: 'Audit log' },
   { to: '/clients', label: 'Clients' },
   { to: '/log-streams', label: 'Log streams' },
+  { to: '/tenant', label: 'APIs and keys' },
 ];
 
 export function App() {
@@ -86,6 +88,7 @@ function pageFor(path: string, search: URLSearchParams) {
   const client = /^\/clients\/([^/]+)$/.exec(path);
   if (client?.[1]) return <ClientDetail id={decodeURIComponent(client[1])} />;
   if (path === '/log-streams') return <LogStreams />;
+  if (path === '/tenant') return <Tenant />;
   return (
     <section>
       <h1 tabIndex={-1}>Not found</h1>

@@ -1,6 +1,5 @@
 import { connectSse, type SseConnection } from '../../../shared/http/sse-client.js';
-import { apiUrl, ApiError, endSession } from './api.js';
-import { getSession } from './session.js';
+import { apiError, apiUrl, type ApiError } from './http.js';
 
 /**
  * An entry arrived: newest first, at most `max`, an id already listed not listed twice (the stream
@@ -28,6 +27,10 @@ export function startLiveTail(opts: {
   q: string;
   /** Where the API is: the page's own origin when left out (tests run this in Node, which needs one). */
   origin?: string;
+  /** The session's token, read at each (re)connect. */
+  token: () => string | undefined;
+  /** A 401: the session is over. */
+  onUnauthorized: (err: ApiError) => void;
   onEntry: (entry: unknown) => void;
   onState: (state: TailState, error?: ApiError) => void;
 }): LiveTail {
@@ -45,7 +48,7 @@ export function startLiveTail(opts: {
   const backoff = () => Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures++, 5));
 
   async function connect(): Promise<void> {
-    const token = getSession()?.token;
+    const token = opts.token();
     if (stopped) return;
     if (!token) return opts.onState('closed');
     try {
@@ -68,11 +71,10 @@ export function startLiveTail(opts: {
     }
     if (stopped) return conn.close();
     if (conn.status !== 200) {
-      const b = (conn.errorBody ?? {}) as Partial<Record<'statusCode' | 'error' | 'message' | 'errorCode', unknown>>;
-      const err = new ApiError(conn.status, typeof b.error === 'string' ? b.error : 'Error', typeof b.message === 'string' ? b.message : `The stream answered ${conn.status}`, typeof b.errorCode === 'string' ? b.errorCode : undefined);
+      const err = apiError(conn.status, 'Error', conn.errorBody);
       if (conn.status === 401) {
         opts.onState('closed', err);
-        return endSession(err);
+        return opts.onUnauthorized(err);
       }
       if (conn.status === 429 || conn.status >= 500) return retry(conn.retryAfterSeconds !== undefined ? conn.retryAfterSeconds * 1000 : backoff());
       return opts.onState('closed', err);

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, apiJson, ApiError } from '../api.js';
+import { api, apiJson, ApiError, endSession } from '../api.js';
+import { getSession } from '../session.js';
 import { compileQuery, EMPTY_FILTERS, type LogFilters } from '../filters.js';
 import { linkProps } from '../router.js';
 import type { AuditDetails } from '../../../../shared/audit/entry.js';
@@ -85,6 +86,8 @@ export function AuditExplorer(props: { initial: URLSearchParams }) {
     setTailError(undefined);
     const tail = startLiveTail({
       q: query,
+      token: () => getSession()?.token,
+      onUnauthorized: endSession,
       onEntry: (entry) => setLiveEntries((list) => prependLive(list, entry as LogEntry, LIVE_MAX)),
       onState: (state, err) => {
         setTailState(state);
