@@ -23,6 +23,7 @@ import { startApiRole } from '../../services/api/role.js';
 import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
 import { logsRoutes } from '../../services/audit/logs-routes.js';
 import { consoleRoutes } from '../../services/api/console.js';
+import { consoleConfig } from '../../shared/console/config.js';
 import { buildConsole } from '../../scripts/console-build.js';
 import { testLog, useKafka } from '../helpers/kafka.js';
 import { newDataDir } from '../helpers/api.js';
@@ -73,6 +74,7 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['GET', '/console'],
   ['GET', '/console/'],
   ['GET', '/console/:id'],
+  ['GET', '/console/config.json'],
   ['GET', '/console/assets/:id'],
   ['POST', '/oauth/token'],
   ['GET', '/.well-known/jwks.json'],
@@ -218,7 +220,7 @@ async function startFullApi(t: TestContext) {
   const app = await buildApp({
     log: testLog,
     verify: await verifierFromConfig(config, api.directory),
-    features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch }), (a) => consoleRoutes(a)],
+    features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch }), (a) => consoleRoutes(a, { config: consoleConfig(config) })],
     readiness: { ...api.readiness, ...streams.readiness },
   });
   shutdown.add('app', () => app.close());
