@@ -367,6 +367,20 @@ test('the console: sign-in, audit explorer, clients, log streams, keyboard only,
     await screenshot('10-tenant');
   });
 
+  await t.test('the session ends when the token expires, with a message saying so', async () => {
+    // The token's expiry as the session recorded it, brought forward: the console must not wait for a 401.
+    await page.evaluate(`(() => {
+      const key = 'apptrail.console.session';
+      const s = JSON.parse(sessionStorage.getItem(key));
+      sessionStorage.setItem(key, JSON.stringify({ ...s, expiresAt: Date.now() + 1500 }));
+    })()`);
+    await page.goto(`${app.origin}/console/logs`);
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in to the apptrail console' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('status').filter({ hasText: 'expired' }).waitFor();
+    assert.equal(await page.evaluate<number>('sessionStorage.length'), 0, 'the expired session is dropped');
+  });
+
   // The refusals provoked above (401, 400, and the deleted client's 404) are logged by the browser as failed loads; nothing else may be.
   assert.deepEqual(problems.filter((p) => !/^Failed to load resource: the server responded with a status of 40[014]\b/.test(p)), [], 'no console errors (a CSP violation would show here)');
 });
