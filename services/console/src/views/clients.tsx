@@ -291,10 +291,10 @@ function ClientHistory(props: { id: string }) {
                 <span>by {v.actor.name || v.actor.user_id || v.actor.client_id || 'unknown'}</span>
                 {v.actor.request_id && <span>request <code>{v.actor.request_id}</code></span>}
               </p>
-              {v.type === 'client.created' ? (
-                // Every field is new at creation: folded, so the later changes stay in view.
+              {v.type === 'client.created' || v.type === 'client.deleted' ? (
+                // Every field is set at creation and removed at deletion: folded, so the changes between stay in view.
                 <details>
-                  <summary>{v.changes.length} fields set at creation</summary>
+                  <summary>{v.changes.length} fields {v.type === 'client.created' ? 'set at creation' : 'removed at deletion'}</summary>
                   <ChangesTable changes={v.changes} caption={`Version ${v.version}: field changes, before and after`} />
                 </details>
               ) : (
