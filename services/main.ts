@@ -15,6 +15,7 @@ import { buildApp } from './api/app.js';
 import { loadTls } from './api/server.js';
 import { startApiRole } from './api/role.js';
 import { consoleFeature } from './api/console.js';
+import { consoleConfig } from '../shared/console/config.js';
 import { startProjector } from './projector/index.js';
 import { startAuditRole } from './audit/role.js';
 import { logsRoutes } from './audit/logs-routes.js';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
       verify: await verifierFromConfig(config, api?.directory),
       rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND,
       metrics: metricsRegistry,
-      features: [api?.feature, logStreams?.feature, logs, api && consoleFeature(log)].filter((f) => f !== undefined),
+      features: [api?.feature, logStreams?.feature, logs, api && consoleFeature(log, consoleConfig(config))].filter((f) => f !== undefined),
       readiness: {
         ...api?.readiness,
         ...logStreams?.readiness,

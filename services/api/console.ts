@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { Auth0Error } from '../../shared/errors/auth0-error.js';
 import type { Logger } from '../../shared/log/index.js';
+import type { ConsoleConfig } from '../../shared/console/config.js';
 
 /** Where `npm run console:build` (scripts/console-build.ts) leaves the built console. */
 export const CONSOLE_DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/console');
@@ -42,9 +43,17 @@ const SECURITY_HEADERS: Record<string, string> = {
  * own routes survive a reload. GET / leads there. Without a build the console paths answer 503
  * with Auth0's error body, and the API works as before.
  */
-export async function consoleRoutes(app: FastifyInstance, opts: { root?: string; log?: Logger } = {}): Promise<void> {
+export async function consoleRoutes(app: FastifyInstance, opts: { root?: string; log?: Logger; config?: ConsoleConfig } = {}): Promise<void> {
   const root = opts.root ?? CONSOLE_DIST;
   app.get('/', { schema: { hide: true } }, (_req, reply) => reply.redirect(CONSOLE_PREFIX, 302));
+  const config = opts.config;
+  if (config) {
+    // Public facts the sign-in needs before it has a token (the audience to ask /oauth/token for);
+    // outside the static scope below so it answers with or without a build.
+    app.get(`${CONSOLE_PREFIX}config.json`, { schema: { hide: true } }, (_req, reply) =>
+      reply.headers(SECURITY_HEADERS).header('cache-control', 'no-cache').send(config),
+    );
+  }
   await app.register(async (scope) => {
     scope.addHook('onSend', async (_req, reply) => {
       void reply.headers(SECURITY_HEADERS);
@@ -83,6 +92,6 @@ export async function consoleRoutes(app: FastifyInstance, opts: { root?: string;
 }
 
 /** The console as one of the app's features (services/main.ts serves it with the API role). */
-export function consoleFeature(log: Logger): (app: FastifyInstance) => Promise<void> {
-  return (app) => consoleRoutes(app, { log });
+export function consoleFeature(log: Logger, config: ConsoleConfig): (app: FastifyInstance) => Promise<void> {
+  return (app) => consoleRoutes(app, { log, config });
 }

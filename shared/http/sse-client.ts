@@ -27,7 +27,8 @@ export async function connectSse(url: string, opts: { token?: string; lastEventI
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.lastEventId !== undefined) headers['last-event-id'] = opts.lastEventId;
-  const res = await fetch(url, { headers, signal: abort.signal });
+  // No cookie is ever needed: the token travels in a header.
+  const res = await fetch(url, { headers, signal: abort.signal, credentials: 'omit' });
   const conn: SseConnection = { status: res.status, lastEventId: opts.lastEventId, ended: Promise.resolve(), close: () => abort.abort() };
   if (res.status !== 200 || !res.body) {
     const text = await res.text();
@@ -47,11 +48,16 @@ export async function connectSse(url: string, opts: { token?: string; lastEventI
     },
     onComment: (c) => opts.handlers.onComment?.(c.trim()),
   });
-  const body = res.body;
+  // A reader rather than `for await`: the console runs this in browsers too.
+  const reader = res.body.getReader();
   conn.ended = (async () => {
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
     } catch (err) {
       if (abort.signal.aborted) return;
       throw err;

@@ -1,7 +1,8 @@
 // The web console in a real browser (Debian's chromium through playwright-core) against the whole
 // system as `npm start` runs it: sign-in, the audit explorer (q, a filter, an entry's diff, the
 // histogram, export), a client's detail and its secret on demand, a log stream's health with
-// pause/resume, a keyboard-only path, and a 401 that leads back to sign-in. Screenshots go to
+// pause/resume, a keyboard-only path, a 401 that leads back to sign-in, sign-in with a client id and
+// secret (/oauth/token), the live tail with a q, and a client's history with an as-of view. Screenshots go to
 // test-artifacts/screenshots/. Assertions are on visible text and roles, so a broken console fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +34,7 @@ async function assertFitsWidth(page: Page, what: string): Promise<void> {
   assert.ok(scroll <= inner, `${what}: the page is ${scroll} px wide in a ${inner} px window`);
 }
 
-test('the console: sign-in, audit explorer, clients, log streams, keyboard only, 401', { timeout: 240_000 }, async (t) => {
+test('the console: sign-in, audit explorer, clients, log streams, keyboard only, 401, client credentials, live tail, history', { timeout: 360_000 }, async (t) => {
   await buildConsole();
   const dataDir = await newDataDir(t);
   const receiver = await startHttpReceiver({ authorization: 'Bearer webhook-token', format: 'JSONLINES' });
@@ -211,8 +212,11 @@ test('the console: sign-in, audit explorer, clients, log streams, keyboard only,
       const el = document.activeElement;
       return { id: el?.id ?? '', text: el?.textContent?.trim() ?? '', outline: el ? getComputedStyle(el).outlineStyle : '' };
     })()`);
+    // The sign-in methods come first (a radio group: one Tab stop), then the chosen method's form.
     await press('Tab');
-    assert.equal((await focused()).id, 'token', 'Tab from the page heading reaches the token field');
+    assert.equal((await focused()).id, 'method-token', 'Tab from the page heading reaches the chosen sign-in method');
+    await press('Tab');
+    assert.equal((await focused()).id, 'token', 'the next Tab reaches the token field');
     await page.keyboard.insertText(token);
     await press('Tab', 2);
     const submit = await focused();
@@ -235,6 +239,148 @@ test('the console: sign-in, audit explorer, clients, log streams, keyboard only,
     await assertTokenNotLeaked(page, token);
   });
 
-  // The refusals provoked above (401, 400) are logged by the browser as failed loads; nothing else may be.
-  assert.deepEqual(problems.filter((p) => !/^Failed to load resource: the server responded with a status of 40[01]\b/.test(p)), [], 'no console errors (a CSP violation would show here)');
+  let config: Json;
+  let m2m: Json;
+  await t.test('sign-in with a client id and secret: a wrong secret shows the OAuth error; the secret is not kept', async () => {
+    config = (await (await fetch(`${app.origin}/console/config.json`)).json()) as Json;
+    m2m = await call('POST', '/clients', { name: `Console M2M ${run}`, app_type: 'non_interactive', grant_types: ['client_credentials'] });
+    await call('POST', '/client-grants', { client_id: m2m.client_id, audience: config.management_api.audience, scope: ['read:logs', 'read:clients'] });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the apptrail console' }).waitFor();
+    await page.getByRole('radio', { name: 'Client id and secret' }).check();
+    await page.getByLabel('Client id', { exact: true }).fill(m2m.client_id);
+    await page.getByLabel('Client secret', { exact: true }).fill(`${m2m.client_secret}x`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // /oauth/token's refusal: its error and error_description.
+    const refused = page.getByRole('alert').filter({ hasText: '401' });
+    await refused.locator('code.errcode').filter({ hasText: 'invalid_client' }).waitFor();
+    assert.match(await refused.textContent() ?? '', /client authentication failed|wrong|invalid|unknown/i, 'the error_description is shown');
+    assert.equal(await page.getByLabel('Client secret', { exact: true }).inputValue(), '', 'the secret field is emptied after a try');
+    await screenshot('06-client-credentials-refused');
+
+    await page.getByLabel('Client secret', { exact: true }).fill(m2m.client_secret);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.locator('header .who', { hasText: m2m.client_id }).waitFor();
+    const stored = await page.evaluate<string>('JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage), location.href, document.documentElement.outerHTML])');
+    assert.ok(!stored.includes(m2m.client_secret), 'the secret is nowhere in storage, the URL or the page after sign-in');
+    assert.equal(await page.evaluate<number>('localStorage.length'), 0);
+    const session = JSON.parse(await page.evaluate<string>("sessionStorage.getItem('apptrail.console.session')")) as Json;
+    assert.equal(session.method, 'client_credentials');
+    assert.deepEqual([...session.scopes].sort(), ['read:clients', 'read:logs'], 'the token carries the grant\'s scopes');
+    // The token works for the Management API: the explorer lists this run's entries.
+    await page.getByLabel('Search', { exact: true }).fill(`target_client_name:"${names[1]}"`);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.locator('#result-count', { hasText: '2 entries match' }).waitFor();
+  });
+
+  await t.test('the live tail shows entries written after it opened that match q, and stops when toggled off', async () => {
+    await page.getByLabel('Search', { exact: true }).fill(`target_client_name:"Live ${run} match"`);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByTestId('effective-q').filter({ hasText: `Live ${run} match` }).waitFor();
+    await page.getByRole('button', { name: 'Live' }).click();
+    assert.equal(await page.getByRole('button', { name: 'Live' }).getAttribute('aria-pressed'), 'true');
+    await page.getByTestId('live-state').filter({ hasText: 'Live: connected' }).waitFor();
+    // One that q leaves out, then one it matches: the live list must show the second only.
+    await call('POST', '/clients', { name: `Live ${run} other`, app_type: 'spa' });
+    await call('POST', '/clients', { name: `Live ${run} match`, app_type: 'spa' });
+    const liveRows = page.getByTestId('live-entries').locator('tbody > tr:not(.detail)');
+    await liveRows.filter({ hasText: `Live ${run} match` }).waitFor({ timeout: 30_000 });
+    // The other entry is committed by now too (it was written first); give the stream a moment to (wrongly) deliver it.
+    await eventually(async () => {
+      const res = await call('GET', `/logs?include_totals=true&q=${encodeURIComponent(`target_client_name:"Live ${run} other"`)}`);
+      return res.total >= 1 ? true : undefined;
+    }, 30_000, 'the non-matching entry in the audit log');
+    await page.waitForTimeout(1_000);
+    assert.equal(await liveRows.count(), 1, 'exactly the matching entry is shown live');
+    assert.ok(!(await page.getByTestId('live-entries').textContent())?.includes('other'), 'q leaves the other entry out');
+    assert.equal(await page.getByTestId('live-state').getAttribute('aria-live'), 'polite');
+    await screenshot('07-live-tail');
+    await page.getByRole('button', { name: 'Live' }).click();
+    await page.getByTestId('live-state').filter({ hasText: 'Live tail off' }).waitFor();
+    assert.equal(await page.getByTestId('live-entries').count(), 0, 'the live list goes away when toggled off');
+  });
+
+  await t.test('a client\'s history lists its versions after create, patch and rotate, and shows it as of an old version', async () => {
+    // Back to the all-scopes token: history and rotate need more than the M2M grant above.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Access token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    const created = await call('POST', '/clients', { name: `History ${run} first`, app_type: 'spa' });
+    await call('PATCH', `/clients/${created.client_id}`, { name: `History ${run} second` });
+    const rotated = await call('POST', `/clients/${created.client_id}/rotate-secret`);
+    // The history may trail the API by a moment: reopen the tab until all three versions are listed.
+    await eventually(async () => {
+      await page.goto(`${app.origin}/console/clients/${created.client_id}`);
+      await page.getByRole('heading', { name: `History ${run} second` }).waitFor();
+      await page.getByRole('tab', { name: 'History' }).click();
+      const count = await page.locator('#versions-count').filter({ hasText: /versions?\./ }).textContent();
+      return count?.startsWith('3 versions') ? true : undefined;
+    }, 30_000, 'three versions listed');
+    const versions = page.locator('ol.versions > li');
+    assert.equal(await versions.count(), 3);
+    const v2 = page.getByRole('table', { name: 'Version 2: field changes, before and after' });
+    assert.match(await v2.getByRole('row', { name: /name/ }).textContent() ?? '', new RegExp(`History ${run} first.*History ${run} second`));
+    const v3 = page.getByRole('table', { name: 'Version 3: field changes, before and after' });
+    assert.match(await v3.getByRole('row', { name: /client_secret/ }).textContent() ?? '', /REDACTED.*REDACTED/);
+    assert.ok(await page.locator('ol.versions').textContent().then((t) => t?.includes('client.secret_rotated')));
+    const html = await page.content();
+    assert.ok(!html.includes(created.client_secret) && !html.includes(rotated.client_secret), 'no secret in clear in the history');
+
+    await page.getByRole('button', { name: 'View as of version 1' }).click();
+    const asOf = page.getByLabel('Settings as of version 1');
+    await asOf.getByText(`History ${run} first`, { exact: true }).waitFor();
+    assert.ok(!(await asOf.textContent())?.includes('second'), 'the as-of view shows the old name');
+    await assertFitsWidth(page, 'a client\'s history');
+    await screenshot('08-client-history');
+
+    // A deleted client: no current state, its history still reachable at the same address.
+    await call('DELETE', `/clients/${created.client_id}`);
+    await eventually(async () => {
+      await page.goto(`${app.origin}/console/clients/${created.client_id}`);
+      await page.getByRole('status').filter({ hasText: 'does not exist now' }).waitFor();
+      assert.equal(await page.getByRole('tab', { name: 'History' }).getAttribute('aria-selected'), 'true', 'a deleted client opens on its history');
+      const count = await page.locator('#versions-count').filter({ hasText: /versions?\./ }).textContent();
+      return count?.startsWith('4 versions') ? true : undefined;
+    }, 30_000, 'the deleted client\'s four versions');
+    await page.locator('ol.versions > li[data-version="4"]').getByText('client.deleted').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'View as of version 4' }).count(), 0, 'no as-of view of the deletion');
+    await screenshot('09-deleted-client-history');
+  });
+
+  await t.test('APIs, client grants and signing keys are listed read-only', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'APIs and keys' }).click();
+    await page.getByRole('heading', { name: 'APIs, grants and keys' }).waitFor();
+    const apis = page.getByTestId('list-apis');
+    const system = apis.locator('tbody tr').first();
+    await system.getByText(config.management_api.audience, { exact: true }).waitFor();
+    await system.getByText('system', { exact: true }).waitFor();
+    await page.getByTestId('list-client-grants').locator('tbody tr', { hasText: m2m.client_id }).getByText('read:logs', { exact: true }).waitFor();
+    const keys = page.getByTestId('list-signing-keys').locator('tbody tr');
+    await keys.first().waitFor();
+    const states = await keys.locator('.badge').allTextContents();
+    assert.equal(states.filter((x) => x === 'current').length, 1, `one current key (${states.join(', ')})`);
+    assert.ok(states.includes('next'), 'the next key is listed');
+    assert.ok(!(await page.content()).includes('PRIVATE KEY'), 'no private key on the page');
+    await assertFitsWidth(page, 'the tenant page');
+    await screenshot('10-tenant');
+  });
+
+  await t.test('the session ends when the token expires, with a message saying so', async () => {
+    // The token's expiry as the session recorded it, brought forward: the console must not wait for a 401.
+    await page.evaluate(`(() => {
+      const key = 'apptrail.console.session';
+      const s = JSON.parse(sessionStorage.getItem(key));
+      sessionStorage.setItem(key, JSON.stringify({ ...s, expiresAt: Date.now() + 1500 }));
+    })()`);
+    await page.goto(`${app.origin}/console/logs`);
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in to the apptrail console' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('status').filter({ hasText: 'expired' }).waitFor();
+    assert.equal(await page.evaluate<number>('sessionStorage.length'), 0, 'the expired session is dropped');
+  });
+
+  // The refusals provoked above (401, 400, and the deleted client's 404) are logged by the browser as failed loads; nothing else may be.
+  assert.deepEqual(problems.filter((p) => !/^Failed to load resource: the server responded with a status of 40[014]\b/.test(p)), [], 'no console errors (a CSP violation would show here)');
 });

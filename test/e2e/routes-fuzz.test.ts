@@ -24,6 +24,7 @@ import { startApiRole } from '../../services/api/role.js';
 import { startLogStreamsFeature } from '../../services/api/log-streams/index.js';
 import { logsRoutes } from '../../services/audit/logs-routes.js';
 import { consoleRoutes } from '../../services/api/console.js';
+import { consoleConfig } from '../../shared/console/config.js';
 import { buildConsole } from '../../scripts/console-build.js';
 import { tamperRoutes } from '../../services/audit/tamper-routes.js';
 import { startCheckpointer } from '../../services/audit/checkpointer.js';
@@ -81,6 +82,7 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['GET', '/console'],
   ['GET', '/console/'],
   ['GET', '/console/:id'],
+  ['GET', '/console/config.json'],
   ['GET', '/console/assets/:id'],
   ['POST', '/oauth/token'],
   ['GET', '/.well-known/jwks.json'],
@@ -229,7 +231,7 @@ async function startFullApi(t: TestContext) {
   const app = await buildApp({
     log: testLog,
     verify: await verifierFromConfig(config, api.directory),
-    features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch }), (a) => tamperRoutes(a, { ch, key, checkpoint: checkpointer.checkpoint }), (a) => consoleRoutes(a)],
+    features: [api.feature, streams.feature, (a) => logsRoutes(a, { ch }), (a) => tamperRoutes(a, { ch, key, checkpoint: checkpointer.checkpoint }), (a) => consoleRoutes(a, { config: consoleConfig(config) })],
     readiness: { ...api.readiness, ...streams.readiness },
   });
   shutdown.add('app', () => app.close());

@@ -1,7 +1,8 @@
 // The console's build and serving, without a browser: the bundle loads nothing from another host
 // and has no inline script; the token never goes to localStorage; the API role serves the pages
 // with the CSP, the SPA fallback and Auth0 error bodies; and the explorer's filters can never be
-// read as query syntax, whatever is typed into them.
+// read as query syntax, whatever is typed into them; /console/config.json names the audience the
+// sign-in asks /oauth/token for; the live tail resumes with Last-Event-ID and keeps a bounded list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -14,6 +15,10 @@ import { CONSOLE_CSP, consoleRoutes } from '../../services/api/console.js';
 import { createLogger } from '../../shared/log/index.js';
 import { parseLogQuery, type Ast } from '../../shared/audit/index.js';
 import { compileQuery, EMPTY_FILTERS } from '../../services/console/src/filters.js';
+import { prependLive, startLiveTail, type TailState } from '../../services/console/src/live-tail.js';
+import { consoleConfig } from '../../shared/console/config.js';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { arbOddText } from '../helpers/odd-text.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -136,4 +141,97 @@ test('a filter value is always matched as a whole value, never read as query syn
   const q = compileQuery({ ...EMPTY_FILTERS, q: 'type:fapi OR type:sapi', type: 'sapi', from: '2026-11-01T00:00:00.000Z', to: '' });
   assert.equal(q, '(type:fapi OR type:sapi) AND type:"sapi" AND date:["2026-11-01T00:00:00.000Z" TO *]');
   assert.equal(parseLogQuery(q).kind, 'and');
+});
+
+test('/console/config.json tells the sign-in the Management API audience and the token endpoint, with or without a build', async () => {
+  const empty = await mkdtemp(join(tmpdir(), 'apptrail-console-'));
+  const config = consoleConfig({ AUTH_AUDIENCE: 'https://tenant.example/api/v2/' });
+  for (const root of [undefined, empty]) {
+    const app = await buildApp({ log: createLogger({ level: 'silent' }), readiness: {}, features: [(a) => consoleRoutes(a, { root, config })] });
+    try {
+      const res = await app.inject('/console/config.json');
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(JSON.parse(res.body), { token_endpoint: '/oauth/token', management_api: { audience: 'https://tenant.example/api/v2/' } });
+      assert.equal(res.headers['content-security-policy'], CONSOLE_CSP);
+    } finally {
+      await app.close();
+    }
+  }
+  await rm(empty, { recursive: true, force: true });
+});
+
+test('the live list is newest first, bounded, and lists an id once', () => {
+  const entry = fc.record({ log_id: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), n: fc.nat() });
+  fc.assert(
+    fc.property(fc.array(entry, { maxLength: 60 }), fc.integer({ min: 1, max: 10 }), (arrivals, max) => {
+      let list: Array<{ log_id: string; n: number }> = [];
+      for (const e of arrivals) {
+        const before = list;
+        list = prependLive(list, e, max);
+        if (before.some((x) => x.log_id === e.log_id)) assert.equal(list, before, 'a repeat changes nothing');
+        else assert.equal(list[0], e, 'a new entry goes first');
+      }
+      assert.ok(list.length <= max);
+      assert.equal(new Set(list.map((e) => e.log_id)).size, list.length);
+    }),
+  );
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.uuid(), { maxLength: 40 }), fc.integer({ min: 1, max: 50 }), (ids, max) => {
+      const list = ids.reduce((l: Array<{ log_id: string }>, id) => prependLive(l, { log_id: id }, max), []);
+      assert.deepEqual(list.map((e) => e.log_id), [...ids].reverse().slice(0, max));
+    }),
+  );
+});
+
+test('the live tail sends the token and q, resumes after a drop with Last-Event-ID, and closes on a refusal', async () => {
+  const seen: IncomingHttpHeaders[] = [];
+  const urls: string[] = [];
+  let refuse = false;
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    urls.push(req.url ?? '');
+    if (refuse) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ statusCode: 400, error: 'Bad Request', message: 'bad q at position 3', errorCode: 'invalid_query_string' }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    // The first connection sends two entries and drops; the second sends one more and stays open.
+    const first = seen.length === 1;
+    const ids = first ? ['e1', 'e2'] : ['e3'];
+    for (const id of ids) res.write(`id: ${id}\ndata: ${JSON.stringify({ log_id: id })}\n\n`);
+    if (first) res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const auth = { token: () => 'the-token', onUnauthorized: () => assert.fail('no 401 here') };
+  const entries: string[] = [];
+  const states: TailState[] = [];
+  const errors: unknown[] = [];
+  const tail = startLiveTail({ ...auth, q: 'type:"sapi"', origin, onEntry: (e) => entries.push((e as { log_id: string }).log_id), onState: (s, err) => (states.push(s), err && errors.push(err)) });
+  try {
+    for (let i = 0; i < 100 && entries.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(entries, ['e1', 'e2', 'e3']);
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]!.authorization, 'Bearer the-token');
+    assert.equal(seen[0]!['last-event-id'], undefined, 'a new tail starts from now');
+    assert.equal(seen[1]!['last-event-id'], 'e2', 'the reconnect resumes after the last entry received');
+    for (const u of urls) assert.equal(new URL(u, origin).searchParams.get('q'), 'type:"sapi"');
+    assert.deepEqual(states, ['connecting', 'live', 'reconnecting', 'live']);
+  } finally {
+    tail.stop();
+  }
+  assert.equal(states.at(-1), 'closed');
+
+  // A refusal that retrying cannot mend (a bad q) closes the tail with the API's error, once.
+  refuse = true;
+  const refusedStates: TailState[] = [];
+  const refused = startLiveTail({ ...auth, q: 'type:(', origin, onEntry: () => {}, onState: (s, err) => (refusedStates.push(s), err && errors.push(err)) });
+  for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 700));
+  assert.deepEqual(refusedStates, ['connecting', 'closed']);
+  assert.match(String((errors[0] as Error).message), /position 3/);
+  refused.stop();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
 });

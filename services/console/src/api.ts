@@ -1,30 +1,12 @@
 import { getSession, setSession } from './session.js';
+import { ApiError, apiError, apiUrl, type Params } from './http.js';
 
-/** Auth0's error body, as every apptrail error answer carries it. */
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly error: string,
-    message: string,
-    readonly errorCode: string | undefined,
-  ) {
-    super(message);
-  }
-}
+export { ApiError, apiUrl } from './http.js';
 
 /** Called when the API answers 401: the session is over, back to sign-in. */
 let onUnauthorized: (err: ApiError) => void = () => {};
 export function setUnauthorizedHandler(handler: (err: ApiError) => void): void {
   onUnauthorized = handler;
-}
-
-type Params = Record<string, string | number | boolean | undefined>;
-
-export function apiUrl(path: string, params: Params = {}): string {
-  const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') search.set(k, String(v));
-  const qs = search.toString();
-  return `/api/v2${path}${qs ? `?${qs}` : ''}`;
 }
 
 async function errorOf(res: Response): Promise<ApiError> {
@@ -34,13 +16,7 @@ async function errorOf(res: Response): Promise<ApiError> {
   } catch {
     body = undefined;
   }
-  const b = (body ?? {}) as Partial<Record<'statusCode' | 'error' | 'message' | 'errorCode', unknown>>;
-  return new ApiError(
-    typeof b.statusCode === 'number' ? b.statusCode : res.status,
-    typeof b.error === 'string' ? b.error : res.statusText,
-    typeof b.message === 'string' ? b.message : `The API answered ${res.status}`,
-    typeof b.errorCode === 'string' ? b.errorCode : undefined,
-  );
+  return apiError(res.status, res.statusText, body);
 }
 
 /** A Management API call with the session's token; a 401 ends the session. */
@@ -64,11 +40,14 @@ export async function api(path: string, opts: { params?: Params; method?: string
   }
   if (res.ok) return res;
   const err = await errorOf(res);
-  if (res.status === 401 && opts.token === undefined) {
-    setSession(undefined);
-    onUnauthorized(err);
-  }
+  if (res.status === 401 && opts.token === undefined) endSession(err);
   throw err;
+}
+
+/** The session is over (a 401, an expired token): drop it and say why on the sign-in page. */
+export function endSession(err: ApiError): void {
+  setSession(undefined);
+  onUnauthorized(err);
 }
 
 export async function apiJson<T>(path: string, opts: Parameters<typeof api>[1] = {}): Promise<T> {

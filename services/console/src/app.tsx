@@ -1,16 +1,18 @@
 import { useEffect, useState } from 'preact/hooks';
-import { setUnauthorizedHandler } from './api.js';
+import { ApiError, endSession, setUnauthorizedHandler } from './api.js';
 import { getSession, onSessionChange, setSession, type Session } from './session.js';
 import { linkProps, navigate, useRoute } from './router.js';
 import { SignIn } from './views/sign-in.js';
 import { AuditExplorer } from './views/audit.js';
 import { ClientList, ClientDetail } from './views/clients.js';
 import { LogStreams } from './views/log-streams.js';
+import { Tenant } from './views/tenant.js';
 
 const NAV = [
   { to: '/logs', label: 'Audit log' },
   { to: '/clients', label: 'Clients' },
   { to: '/log-streams', label: 'Log streams' },
+  { to: '/tenant', label: 'APIs and keys' },
 ];
 
 export function App() {
@@ -22,6 +24,15 @@ export function App() {
   useEffect(() => {
     setUnauthorizedHandler((err) => setNotice(`You were signed out: ${err.message}${err.errorCode ? ` (${err.errorCode})` : ''}`));
   }, []);
+  // An expired token is refused anyway; ending the session on time says why before a click fails.
+  useEffect(() => {
+    if (session?.expiresAt === undefined) return;
+    const timer = setTimeout(
+      () => endSession(new ApiError(401, 'Unauthorized', 'your access token expired; sign in again', 'token_expired')),
+      Math.max(0, Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1)),
+    );
+    return () => clearTimeout(timer);
+  }, [session?.expiresAt]);
   // Focus the new page's heading, so keyboard and screen-reader users start where the page does.
   useEffect(() => {
     document.querySelector<HTMLElement>('main h1')?.focus();
@@ -77,6 +88,7 @@ function pageFor(path: string, search: URLSearchParams) {
   const client = /^\/clients\/([^/]+)$/.exec(path);
   if (client?.[1]) return <ClientDetail id={decodeURIComponent(client[1])} />;
   if (path === '/log-streams') return <LogStreams />;
+  if (path === '/tenant') return <Tenant />;
   return (
     <section>
       <h1 tabIndex={-1}>Not found</h1>

@@ -1,13 +1,13 @@
 /**
  * The signed-in session. The token lives in memory and in sessionStorage (so a reload of the same
  * tab keeps it; closing the tab drops it): never localStorage, never the URL. Sign-in methods
- * (sign-in.tsx) each end in a Session; today a pasted token, later a client id/secret exchanged at
- * /oauth/token.
+ * (sign-in.tsx) each end in a Session: a pasted token, or a client id/secret exchanged at
+ * /oauth/token (the secret itself is never kept).
  */
 export interface Session {
   token: string;
   /** How the session was made, shown in the header. */
-  method: 'token';
+  method: 'token' | 'client_credentials';
   /** What the token's payload says (unverified: the API verifies every request). */
   subject: string;
   name: string | undefined;
@@ -59,13 +59,13 @@ export function readTokenClaims(token: string): Record<string, unknown> | undefi
   }
 }
 
-export function sessionFromToken(token: string): Session | undefined {
+export function sessionFromToken(token: string, method: Session['method'] = 'token'): Session | undefined {
   const claims = readTokenClaims(token);
   if (!claims) return undefined;
   const scope = typeof claims.scope === 'string' ? claims.scope : Array.isArray(claims.permissions) ? claims.permissions.join(' ') : '';
   return {
     token,
-    method: 'token',
+    method,
     subject: typeof claims.sub === 'string' ? claims.sub : 'unknown',
     name: typeof claims.name === 'string' ? claims.name : undefined,
     scopes: scope.split(' ').filter(Boolean),

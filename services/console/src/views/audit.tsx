@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, apiJson, ApiError } from '../api.js';
+import { api, apiJson, ApiError, endSession } from '../api.js';
+import { getSession } from '../session.js';
 import { compileQuery, EMPTY_FILTERS, type LogFilters } from '../filters.js';
 import { linkProps } from '../router.js';
 import type { AuditDetails } from '../../../../shared/audit/entry.js';
-import { Badge, ErrorBox, formatDate, Json, show } from './parts.js';
+import { Badge, ChangesTable, ErrorBox, formatDate, Json, show } from './parts.js';
 import { Histogram, type HistogramAnswer } from './histogram.js';
+import { prependLive, startLiveTail, type TailState } from '../live-tail.js';
 
 /** One log event as GET /api/v2/logs answers it (the fields the explorer reads). */
 interface LogEntry {
@@ -31,6 +33,8 @@ interface LogsPage {
 }
 
 const PER_PAGE = 25;
+/** The live list keeps the newest entries only, so a busy tenant cannot grow the page without end. */
+const LIVE_MAX = 500;
 const TYPES: Array<[string, string]> = [
   ['', 'Any type'],
   ['sapi', 'sapi: a change took effect'],
@@ -70,6 +74,28 @@ export function AuditExplorer(props: { initial: URLSearchParams }) {
   const [loading, setLoading] = useState(false);
   const [open, setOpen] = useState<string | undefined>();
   const seq = useRef(0);
+  const [live, setLive] = useState(false);
+  const [tailState, setTailState] = useState<TailState>('closed');
+  const [tailError, setTailError] = useState<unknown>();
+  const [liveEntries, setLiveEntries] = useState<LogEntry[]>([]);
+
+  // The tail follows the query sent; a new search starts a new tail. Unmounting (navigation) stops it.
+  useEffect(() => {
+    if (!live) return;
+    setLiveEntries([]);
+    setTailError(undefined);
+    const tail = startLiveTail({
+      q: query,
+      token: () => getSession()?.token,
+      onUnauthorized: endSession,
+      onEntry: (entry) => setLiveEntries((list) => prependLive(list, entry as LogEntry, LIVE_MAX)),
+      onState: (state, err) => {
+        setTailState(state);
+        if (err) setTailError(err);
+      },
+    });
+    return () => tail.stop();
+  }, [live, query]);
 
   useEffect(() => {
     const mine = ++seq.current;
@@ -176,6 +202,37 @@ export function AuditExplorer(props: { initial: URLSearchParams }) {
       <ErrorBox error={error} />
       <Histogram answer={histogram} />
 
+      <div class="live-bar">
+        <button type="button" class={live ? undefined : 'secondary'} aria-pressed={live} onClick={() => setLive(!live)}>
+          Live
+        </button>
+        <span class="live-state" role="status" aria-live="polite" data-state={live ? tailState : 'off'} data-testid="live-state">
+          {live ? TAIL_STATES[tailState] : 'Live tail off'}
+        </span>
+        {live && <span class="hint">New entries matching the query sent appear here as they are written (the newest {LIVE_MAX} are kept).</span>}
+      </div>
+      <ErrorBox error={tailError} />
+      {live && liveEntries.length > 0 && (
+        <table class="results live" data-testid="live-entries">
+          <caption class="sr-only">Live entries, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Date (UTC)</th>
+              <th scope="col">Type</th>
+              <th scope="col">Description</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Target</th>
+              <th scope="col"><span class="sr-only">Details</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            {liveEntries.map((entry) => (
+              <EntryRows key={`live-${entry.log_id}`} entry={entry} open={open === `live-${entry.log_id}`} toggle={() => setOpen(open === `live-${entry.log_id}` ? undefined : `live-${entry.log_id}`)} />
+            ))}
+          </tbody>
+        </table>
+      )}
+
       <div class="results-bar">
         <p aria-live="polite" aria-atomic="true" class="count" id="result-count">
           {loading ? 'Searching…' : result ? summary(result) : ''}
@@ -218,6 +275,13 @@ export function AuditExplorer(props: { initial: URLSearchParams }) {
     </section>
   );
 }
+
+const TAIL_STATES: Record<TailState, string> = {
+  connecting: 'Live: connecting…',
+  live: 'Live: connected',
+  reconnecting: 'Live: reconnecting…',
+  closed: 'Live: closed',
+};
 
 function summary(r: LogsPage): string {
   if (r.total === 0) return 'No entries match.';
@@ -271,26 +335,7 @@ function EntryDetail(props: { entry: LogEntry }) {
         {d?.accessedSecrets && <span>secrets read: <code>{d.accessedSecrets.join(', ')}</code></span>}
       </p>
       <h2>Changes</h2>
-      {changes.length === 0 ? (
-        <p>No field changed.</p>
-      ) : (
-        <table class="diff">
-          <caption class="sr-only">Field changes, before and after</caption>
-          <colgroup><col class="field" /><col /><col /></colgroup>
-          <thead>
-            <tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr>
-          </thead>
-          <tbody>
-            {changes.map((c) => (
-              <tr key={c.field}>
-                <th scope="row"><code>{c.field}</code></th>
-                <td class="before">{'before' in c ? <del>{show(c.before)}</del> : <em>(not set)</em>}</td>
-                <td class="after">{'after' in c ? <ins>{show(c.after)}</ins> : <em>(removed)</em>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ChangesTable changes={changes} />
       <div class="two">
         <div>
           <h2>Request</h2>

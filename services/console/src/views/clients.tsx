@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { apiJson } from '../api.js';
+import { ApiError, apiJson } from '../api.js';
 import { linkProps } from '../router.js';
 import type { Client } from '../../../../shared/clients/schema.js';
-import { ErrorBox, Json, show } from './parts.js';
+import type { ClientVersion } from '../../../../shared/client-history/version.js';
+import { Badge, ChangesTable, ErrorBox, formatDate, Json, show } from './parts.js';
 
 type ClientView = Partial<Client> & { client_id: string };
 interface ClientsPage {
@@ -105,22 +106,65 @@ const SETTINGS: Array<keyof Client> = [
   'allowed_logout_urls', 'web_origins', 'allowed_origins', 'oidc_conformant', 'logo_uri', 'initiate_login_uri',
 ];
 
+type Tab = 'settings' | 'history';
+
 export function ClientDetail(props: { id: string }) {
   const [client, setClient] = useState<ClientView | undefined>();
   const [error, setError] = useState<unknown>();
-  const [secret, setSecret] = useState<string | undefined>();
-  const [secretError, setSecretError] = useState<unknown>();
-  const [revealing, setRevealing] = useState(false);
+  const [tab, setTab] = useState<Tab>('settings');
 
   useEffect(() => {
     let live = true;
     setClient(undefined);
-    setSecret(undefined);
+    setError(undefined);
+    setTab('settings');
     apiJson<ClientView>(`/clients/${encodeURIComponent(props.id)}`, { params: WITHOUT_SECRETS })
       .then((c) => live && setClient(c))
-      .catch((err: unknown) => live && setError(err));
+      .catch((err: unknown) => {
+        if (!live) return;
+        setError(err);
+        // A deleted client has no current state, but its history is kept: show that instead.
+        if (err instanceof ApiError && err.statusCode === 404) setTab('history');
+      });
     return () => void (live = false);
   }, [props.id]);
+
+  const gone = error instanceof ApiError && error.statusCode === 404;
+  const title = client?.name || props.id;
+  const tabs: Array<[Tab, string]> = [['settings', 'Settings'], ['history', 'History']];
+  return (
+    <section aria-labelledby="client-title">
+      <p class="crumbs"><a {...linkProps('/clients')}>Clients</a> /</p>
+      <h1 id="client-title" tabIndex={-1}>{title}</h1>
+      {gone ? <p class="notice" role="status">This client does not exist now (it was deleted, or never created); its history is kept.</p> : <ErrorBox error={error} />}
+      <p>
+        <code>{props.id}</code> · <a {...linkProps(`/logs?target=${encodeURIComponent(props.id)}`)}>History in the audit log</a>
+      </p>
+      <div role="tablist" aria-label="Client views" class="tabs" onKeyDown={(e) => {
+        // Arrow keys move between tabs, as the ARIA tabs pattern has it.
+        if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+        const next = tab === 'settings' ? 'history' : 'settings';
+        setTab(next);
+        document.getElementById(`tab-${next}`)?.focus();
+      }}>
+        {tabs.map(([id, label]) => (
+          <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={tab === id} aria-controls={`panel-${id}`} tabIndex={tab === id ? 0 : -1} onClick={() => setTab(id)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'settings' ? client && <ClientSettings id={props.id} client={client} /> : <ClientHistory id={props.id} />}
+      </div>
+    </section>
+  );
+}
+
+function ClientSettings(props: { id: string; client: ClientView }) {
+  const { client } = props;
+  const [secret, setSecret] = useState<string | undefined>();
+  const [secretError, setSecretError] = useState<unknown>();
+  const [revealing, setRevealing] = useState(false);
 
   async function reveal() {
     setRevealing(true);
@@ -136,48 +180,153 @@ export function ClientDetail(props: { id: string }) {
     }
   }
 
-  const title = client?.name || props.id;
   return (
-    <section aria-labelledby="client-title">
-      <p class="crumbs"><a {...linkProps('/clients')}>Clients</a> /</p>
-      <h1 id="client-title" tabIndex={-1}>{title}</h1>
-      <ErrorBox error={error} />
-      {client && (
-        <>
-          <p>
-            <code>{client.client_id}</code> ·{' '}
-            <a {...linkProps(`/logs?target=${encodeURIComponent(client.client_id)}`)}>History in the audit log</a>
-          </p>
-          <h2>Client secret</h2>
-          <div class="secret" aria-live="polite">
-            {secret === undefined ? (
-              <button type="button" onClick={reveal} disabled={revealing} aria-describedby="secret-hint">
-                {revealing ? 'Revealing…' : 'Reveal secret'}
-              </button>
-            ) : (
-              <>
-                <code class="secret-value" data-testid="client-secret">{secret}</code>{' '}
-                <button type="button" class="secondary" onClick={() => setSecret(undefined)}>Hide secret</button>
-              </>
-            )}
-            <p id="secret-hint" class="hint">Needs the read:client_keys scope; every reveal is recorded in the audit log (mgmt_api_read).</p>
-            <ErrorBox error={secretError} />
+    <>
+      <h2>Client secret</h2>
+      <div class="secret" aria-live="polite">
+        {secret === undefined ? (
+          <button type="button" onClick={reveal} disabled={revealing} aria-describedby="secret-hint">
+            {revealing ? 'Revealing…' : 'Reveal secret'}
+          </button>
+        ) : (
+          <>
+            <code class="secret-value" data-testid="client-secret">{secret}</code>{' '}
+            <button type="button" class="secondary" onClick={() => setSecret(undefined)}>Hide secret</button>
+          </>
+        )}
+        <p id="secret-hint" class="hint">Needs the read:client_keys scope; every reveal is recorded in the audit log (mgmt_api_read).</p>
+        <ErrorBox error={secretError} />
+      </div>
+      <h2>Settings</h2>
+      <SettingsList client={client} />
+    </>
+  );
+}
+
+function SettingsList(props: { client: ClientView; label?: string }) {
+  const { client } = props;
+  return (
+    <>
+      <dl class="settings" aria-label={props.label}>
+        {SETTINGS.filter((k) => client[k] !== undefined).map((k) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{Array.isArray(client[k]) ? ((client[k] as unknown[]).length ? (client[k] as unknown[]).map((v) => <code key={String(v)}>{show(v)}</code>) : '—') : show(client[k])}</dd>
           </div>
-          <h2>Settings</h2>
-          <dl class="settings">
-            {SETTINGS.filter((k) => client[k] !== undefined).map((k) => (
-              <div key={k}>
-                <dt>{k}</dt>
-                <dd>{Array.isArray(client[k]) ? ((client[k] as unknown[]).length ? (client[k] as unknown[]).map((v) => <code key={String(v)}>{show(v)}</code>) : '—') : show(client[k])}</dd>
-              </div>
-            ))}
-          </dl>
-          <details>
-            <summary>Every field (JSON, without secrets)</summary>
-            <Json value={client} label="The client as JSON" />
-          </details>
-        </>
+        ))}
+      </dl>
+      <details>
+        <summary>Every field (JSON, without secrets)</summary>
+        <Json value={client} label="The client as JSON" />
+      </details>
+    </>
+  );
+}
+
+interface VersionsPage {
+  total: number;
+  start: number;
+  limit: number;
+  versions: ClientVersion[];
+}
+
+const VERSIONS_PER_PAGE = 20;
+
+/**
+ * GET /clients/{id}/versions page by page (deleted clients included), each version's changed
+ * fields before/after (secrets as the API redacts them), and the client as of a version
+ * (GET /clients/{id}?as_of=N, secrets left out as in every other read).
+ */
+function ClientHistory(props: { id: string }) {
+  const [page, setPage] = useState(0);
+  const [result, setResult] = useState<VersionsPage | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(false);
+  const [asOf, setAsOf] = useState<{ version: number; client?: ClientView; error?: unknown } | undefined>();
+
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    setError(undefined);
+    apiJson<VersionsPage>(`/clients/${encodeURIComponent(props.id)}/versions`, { params: { page, per_page: VERSIONS_PER_PAGE, include_totals: true } })
+      .then((r) => live && setResult(r))
+      .catch((err: unknown) => live && (setError(err), setResult(undefined)))
+      .finally(() => live && setLoading(false));
+    return () => void (live = false);
+  }, [props.id, page]);
+
+  // The view opens below the list: bring it into view and focus for keyboard and screen-reader users.
+  useEffect(() => {
+    if (asOf) document.getElementById('as-of-title')?.focus();
+  }, [asOf?.version]);
+
+  async function viewAsOf(version: number) {
+    setAsOf({ version });
+    try {
+      const c = await apiJson<ClientView>(`/clients/${encodeURIComponent(props.id)}`, { params: { ...WITHOUT_SECRETS, as_of: version } });
+      setAsOf({ version, client: c });
+    } catch (err) {
+      setAsOf({ version, error: err });
+    }
+  }
+
+  const pages = result ? Math.max(1, Math.ceil(result.total / VERSIONS_PER_PAGE)) : 1;
+  return (
+    <>
+      <h2>History</h2>
+      <ErrorBox error={error} />
+      <p aria-live="polite" aria-atomic="true" class="count" id="versions-count">
+        {loading ? 'Loading…' : result ? `${result.total} ${result.total === 1 ? 'version' : 'versions'}. Recent changes may take a moment to appear.` : ''}
+      </p>
+      {result && result.versions.length > 0 && (
+        <ol class="versions">
+          {result.versions.map((v) => (
+            <li key={v.version} data-version={v.version} aria-labelledby={`version-${v.version}`}>
+              <h3 id={`version-${v.version}`}>
+                Version {v.version} · <code>{v.type}</code>
+                {v.deleted && <> · <Badge kind="fapi">deleted</Badge></>}
+              </h3>
+              <p class="meta">
+                <span>{formatDate(v.date)}</span>
+                <span>by {v.actor.name || v.actor.user_id || v.actor.client_id || 'unknown'}</span>
+                {v.actor.request_id && <span>request <code>{v.actor.request_id}</code></span>}
+              </p>
+              {v.type === 'client.created' || v.type === 'client.deleted' ? (
+                // Every field is set at creation and removed at deletion: folded, so the changes between stay in view.
+                <details>
+                  <summary>{v.changes.length} fields {v.type === 'client.created' ? 'set at creation' : 'removed at deletion'}</summary>
+                  <ChangesTable changes={v.changes} caption={`Version ${v.version}: field changes, before and after`} />
+                </details>
+              ) : (
+                <ChangesTable changes={v.changes} caption={`Version ${v.version}: field changes, before and after`} />
+              )}
+              {!v.deleted && (
+                <button type="button" class="secondary compact" onClick={() => void viewAsOf(v.version)} aria-controls="as-of">
+                  View as of version {v.version}
+                </button>
+              )}
+            </li>
+          ))}
+        </ol>
       )}
-    </section>
+      {result && result.total > VERSIONS_PER_PAGE && (
+        <nav class="pager" aria-label="Version pages">
+          <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>Previous page</button>
+          <span>Page {page + 1} of {pages}</span>
+          <button type="button" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>Next page</button>
+        </nav>
+      )}
+      <div id="as-of" aria-live="polite">
+        {asOf && (
+          <section class="as-of" aria-labelledby="as-of-title">
+            <h2 id="as-of-title" tabIndex={-1}>As of version {asOf.version}</h2>
+            <ErrorBox error={asOf.error} />
+            {!asOf.client && !asOf.error && <p>Loading…</p>}
+            {asOf.client && <SettingsList client={asOf.client} label={`Settings as of version ${asOf.version}`} />}
+            <button type="button" class="secondary" onClick={() => setAsOf(undefined)}>Close</button>
+          </section>
+        )}
+      </div>
+    </>
   );
 }

@@ -39,3 +39,33 @@ export function formatDate(value: unknown): string {
 export function Badge(props: { kind: string; children: ComponentChildren }) {
   return <span class={`badge badge-${props.kind}`}>{props.children}</span>;
 }
+
+/** One field's change, as an audit entry's details.changes and a client version's changes carry it (secrets "REDACTED"). */
+export interface FieldChange {
+  field: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** A before/after table of changed fields. */
+export function ChangesTable(props: { changes: FieldChange[]; caption?: string }) {
+  if (props.changes.length === 0) return <p>No field changed.</p>;
+  return (
+    <table class="diff">
+      <caption class="sr-only">{props.caption ?? 'Field changes, before and after'}</caption>
+      <colgroup><col class="field" /><col /><col /></colgroup>
+      <thead>
+        <tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr>
+      </thead>
+      <tbody>
+        {props.changes.map((c) => (
+          <tr key={c.field}>
+            <th scope="row"><code>{c.field}</code></th>
+            <td class="before">{'before' in c ? <del>{show(c.before)}</del> : <em>(not set)</em>}</td>
+            <td class="after">{'after' in c ? <ins>{show(c.after)}</ins> : <em>(removed)</em>}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

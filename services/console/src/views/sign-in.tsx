@@ -1,19 +1,20 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
+import { exchangeClientCredentials } from '../oauth.js';
 import { sessionFromToken, type Session } from '../session.js';
 import { ErrorBox } from './parts.js';
 
-/**
- * One way to sign in: a form that ends in a Session. The client id/secret method (exchanged at
- * /oauth/token once that lands) is another entry in METHODS with its own form.
- */
+/** One way to sign in: a form that ends in a Session. */
 interface SignInMethod {
   id: string;
   label: string;
   Form: (props: { onSignedIn: (s: Session) => void }) => preact.JSX.Element;
 }
 
-const METHODS: SignInMethod[] = [{ id: 'token', label: 'Access token', Form: TokenForm }];
+const METHODS: SignInMethod[] = [
+  { id: 'token', label: 'Token', Form: TokenForm },
+  { id: 'client', label: 'Client id and secret', Form: ClientCredentialsForm },
+];
 
 export function SignIn(props: { notice: string | undefined; onSignedIn: (s: Session) => void }) {
   const [method, setMethod] = useState(METHODS[0]!.id);
@@ -27,7 +28,7 @@ export function SignIn(props: { notice: string | undefined; onSignedIn: (s: Sess
           <legend>Sign in with</legend>
           {METHODS.map((m) => (
             <label key={m.id}>
-              <input type="radio" name="method" value={m.id} checked={m.id === method} onChange={() => setMethod(m.id)} /> {m.label}
+              <input type="radio" id={`method-${m.id}`} name="method" value={m.id} checked={m.id === method} onChange={() => setMethod(m.id)} /> {m.label}
             </label>
           ))}
         </fieldset>
@@ -91,6 +92,60 @@ function TokenForm(props: { onSignedIn: (s: Session) => void }) {
             scopes: <code>npm run token -- --scope "read:logs read:clients"</code>.
           </p>
         </details>
+      </div>
+      <ErrorBox error={error} />
+      <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+    </form>
+  );
+}
+
+/**
+ * A client's id and secret exchanged at /oauth/token (client_credentials) for a Management API
+ * token. The secret lives in this form's state only until the exchange answers: the field is
+ * emptied either way, and only the token is kept (session.ts).
+ */
+function ClientCredentialsForm(props: { onSignedIn: (s: Session) => void }) {
+  const [clientId, setClientId] = useState('');
+  const [secret, setSecret] = useState('');
+  const [error, setError] = useState<ApiError | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setError(undefined);
+    setBusy(true);
+    const typed = secret;
+    setSecret('');
+    try {
+      props.onSignedIn(await exchangeClientCredentials(clientId.trim(), typed));
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, 'Error', String(err), undefined));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} class="stack">
+      <label for="client-id">Client id</label>
+      <input id="client-id" name="client_id" spellcheck={false} autocomplete="off" required value={clientId} onInput={(e) => setClientId(e.currentTarget.value)} />
+      <label for="client-secret">Client secret</label>
+      <input
+        id="client-secret"
+        name="client_secret"
+        type="password"
+        spellcheck={false}
+        autocomplete="off"
+        required
+        aria-describedby="client-hint"
+        value={secret}
+        onInput={(e) => setSecret(e.currentTarget.value)}
+      />
+      <div id="client-hint" class="hint">
+        <p>
+          A machine-to-machine client with a grant on the Management API (the first start prints one). The secret is sent
+          once to <code>/oauth/token</code> and not kept; the token it buys stays in this tab until it expires.
+        </p>
       </div>
       <ErrorBox error={error} />
       <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
