@@ -23,7 +23,13 @@ export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) && v !== undefined && v !== null ? REDACTED : redactSecrets(v);
+  for (const [k, v] of Object.entries(value)) {
+    const copy = isSecretKey(k) && v !== undefined && v !== null ? REDACTED : redactSecrets(v);
+    // Assigning `__proto__` would set the copy's prototype and drop the key: a body that has one
+    // (JSON.parse keeps it as an own key) must come out with the same keys it went in with.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[k] = copy;
+  }
   return out;
 }
 
