@@ -69,6 +69,7 @@ const ROUTES: Array<[method: string, template: string]> = [
   ['PATCH', '/api/v2/resource-servers/:id'],
   ['DELETE', '/api/v2/resource-servers/:id'],
   ['GET', '/api/v2/client-grants'],
+  ['GET', '/api/v2/client-grants/:id'],
   ['POST', '/api/v2/client-grants'],
   ['PATCH', '/api/v2/client-grants/:id'],
   ['DELETE', '/api/v2/client-grants/:id'],

@@ -74,6 +74,9 @@ describe('tenant authorization state over HTTP', () => {
     assert.deepEqual(upd.body.scope, ['read:orders', 'write:orders']);
     const filtered = await api.call('GET', `/api/v2/client-grants?audience=${encodeURIComponent('https://orders.example')}`, { scope: 'read:client_grants' });
     assert.deepEqual(filtered.body.map((g: { id: string }) => g.id), [grant.body.id]);
+    const one = await api.call('GET', `/api/v2/client-grants/${grant.body.id}`, { scope: 'read:client_grants' });
+    assert.deepEqual(one.body, upd.body);
+    assert.equal((await api.call('GET', `/api/v2/client-grants/${grant.body.id}`, { scope: 'read:clients' })).status, 403);
 
     // The port the token endpoint reads.
     const dir = api.directory;
@@ -84,6 +87,7 @@ describe('tenant authorization state over HTTP', () => {
     await api.call('DELETE', `/api/v2/clients/${clientId}`, { scope: 'delete:clients' });
     assert.equal(dir.grant(clientId, 'https://orders.example'), undefined);
     assert.deepEqual((await api.call('GET', '/api/v2/client-grants', { scope: 'read:client_grants' })).body, []);
+    assert.equal((await api.call('GET', `/api/v2/client-grants/${grant.body.id}`, { scope: 'read:client_grants' })).status, 404, 'a deleted client\'s grant is gone');
 
     const c2 = (await api.call('POST', '/api/v2/clients', { scope: 'create:clients', body: { name: 'w2', app_type: 'non_interactive' } })).body.client_id as string;
     await api.call('POST', '/api/v2/client-grants', { scope: 'create:client_grants', body: { client_id: c2, audience: 'https://orders.example', scope: ['read:orders'] } });

@@ -99,6 +99,13 @@ export async function tenantRoutes(app: FastifyInstance, deps: TenantRoutesDeps)
     const grants = store.live('client_grant').filter((g) => usable(g) && (audience === undefined || g.data.audience === audience) && (client_id === undefined || g.data.client_id === client_id));
     return page(grants.map(presentClientGrant), req.query, 'client_grants');
   });
+  r.get('/api/v2/client-grants/:id', { schema: { tags, summary: 'Get a client grant', params: IdParams, response: { 200: ClientGrantResponseSchema, ...errors } } }, async (req, reply) => {
+    requireAnyScope(principalOf(req), ['read:client_grants']);
+    await read(reply);
+    const g = store.liveOf('client_grant', req.params.id);
+    if (!g || !usable(g)) throw clientGrantNotFound();
+    return presentClientGrant(g);
+  });
   r.post('/api/v2/client-grants', { schema: { tags, summary: 'Create a client grant', body: ClientGrantCreateSchema, response: { 201: ClientGrantResponseSchema, ...errors } } }, async (req, reply) => {
     requireAnyScope(principalOf(req), ['create:client_grants']);
     await Promise.all([write(), deps.clientsCaughtUp()]);
