@@ -72,6 +72,7 @@ function exchangeRecord(req: FastifyRequest, status: number, payload: unknown): 
     status,
     response_body: issued ? { token_type: answer?.token_type, expires_in: answer?.expires_in, scope: answer?.scope } : redactSecrets(parseBody(payload)),
     target_client_id: trace.clientId,
+    ...(trace.clientName ? { target_client_name: trace.clientName } : {}),
     accessed_secrets: [],
     scope: trace.scope,
     audience: trace.audience,

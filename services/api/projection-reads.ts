@@ -24,12 +24,23 @@ interface Projection {
  * not reached would read as 404), so it answers 503 with Retry-After instead.
  */
 export async function catchUpOrFlagStale(projection: Projection, reply: FastifyReply, waitMs = READ_WAIT_MS): Promise<void> {
+  const stale = await catchUpOrStale(projection, waitMs);
+  if (stale !== undefined) void reply.header(STALE_HEADER, String(stale));
+}
+
+/**
+ * Catches the projection up; when Kafka does not say within `waitMs` it answers from what the
+ * projection holds and returns how stale that is in seconds (undefined when caught up). A
+ * projection that never held the whole topic (start-up) cannot answer: 503.
+ */
+export async function catchUpOrStale(projection: Projection, waitMs = READ_WAIT_MS): Promise<number | undefined> {
   try {
     await projection.catchUp(waitMs);
+    return undefined;
   } catch (err) {
     if (!(err instanceof ProjectionTimeoutError) && !isKafkaError(err)) throw err;
     if (!projection.hasBeenComplete()) throw unavailable('This instance is still loading its state from the event log. Retry shortly.', { cause: err });
-    void reply.header(STALE_HEADER, String(projection.staleSeconds()));
+    return projection.staleSeconds();
   }
 }
 

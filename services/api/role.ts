@@ -22,7 +22,7 @@ import { tokenRoutes } from './oauth/token-routes.js';
 import { registerRoutes } from './oauth/register-routes.js';
 import { bootstrapAdminClient } from './oauth/bootstrap.js';
 import { startTenantFeature } from './tenant/index.js';
-import { catchUpOrUnavailable } from './projection-reads.js';
+import { catchUpOrStale, catchUpOrUnavailable } from './projection-reads.js';
 
 export interface ApiRoleDeps {
   config: Config;
@@ -111,6 +111,11 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
   shutdown.add('audit requests delivery', () => auditRequests.disconnect());
 
   const issuer = issuerFromConfig(config);
+  // Token and registration answers read what every instance acknowledged before them, as the
+  // Management API's reads do; during a broker outage they answer from what this instance holds.
+  const caughtUp = async () => {
+    await Promise.all([catchUpOrStale(projection), catchUpOrStale(tenant.projection)]);
+  };
   const directory = deps.directory ?? tenant.directory;
   const grants = deps.grants ?? tenant.grants;
   return {
@@ -123,10 +128,10 @@ export async function startApiRole(deps: ApiRoleDeps): Promise<ApiRole> {
       await clientRoutes(app, { commands, projection, box, tenant: tenantView, ...(deps.ch ? { history: deps.ch } : {}) });
       await tenant.feature(app);
       const clients = projection.store;
-      await tokenRoutes(app, { directory, clients, box, issuer, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE });
+      await tokenRoutes(app, { directory, clients, box, issuer, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE, caughtUp });
       await registerRoutes(app, {
         directory, commands, clients, box, issuer, tokens: createRegistrationTokens(secretsKey),
-        initialAccessToken: config.DCR_INITIAL_ACCESS_TOKEN, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE,
+        initialAccessToken: config.DCR_INITIAL_ACCESS_TOKEN, rateLimitPerMinute: config.OAUTH_RATE_LIMIT_PER_MINUTE, caughtUp,
       });
     },
     bootstrap: () =>

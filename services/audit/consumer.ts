@@ -180,7 +180,7 @@ export async function startAuditConsumer(opts: AuditConsumerOptions) {
       if (verdict === 'applied' && state !== undefined) staged.set(subject, state);
       return replaying ? undefined : d.entry(v.rec, { verdict, before, after: verdict === 'applied' ? state : before });
     }
-    return entryFromRequestRecord(v.id, v.time, v.data, (stage.of(clientEvents).get(v.data.target_client_id) as ClientState | undefined)?.config.name ?? '');
+    return entryFromRequestRecord(v.id, v.time, v.data, v.data.target_client_name ?? (stage.of(clientEvents).get(v.data.target_client_id) as ClientState | undefined)?.config.name ?? '');
   }
 
   /** What identifies the action of a record, even when nothing else about it can be kept. */

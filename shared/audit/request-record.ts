@@ -17,6 +17,12 @@ export const RequestRecordSchema = z.object({
   status: z.int().min(100).max(599),
   response_body: z.unknown().optional(),
   target_client_id: z.string(),
+  /**
+   * The target's name as the API saw it when it answered (token exchanges). Optional and newer:
+   * without it the audit service names the target from its own fold, which may not have reached
+   * a client created a moment earlier on another partition.
+   */
+  target_client_name: z.string().optional(),
   accessed_secrets: z.array(z.string()),
   scope: z.string(),
   /** The API a token was asked for (token exchanges only). */

@@ -128,6 +128,15 @@ describe('auth0 SDK 7.1.0 with clientId/clientSecret → apptrail over HTTPS', (
     assert.equal(a.printed.length + b.printed.length, 1);
     const { clientId, clientSecret } = credentialsIn([...a.printed, ...b.printed]);
     assert.ok((await a.sdk(clientId, clientSecret).clients.list()).data.length === 1, 'one client, and its grant works');
+
+    // A client and its grant made through one instance get a token from the other at once: the
+    // token endpoint reads what every instance acknowledged before it, as Management API reads do.
+    for (let i = 0; i < 5; i++) {
+      const admin = await b.dev();
+      const m2m = await admin.clients.create({ name: `worker ${i}`, app_type: 'non_interactive', grant_types: ['client_credentials'] });
+      await admin.clientGrants.create({ client_id: m2m.client_id!, audience: AUDIENCE, scope: ['read:clients'] });
+      assert.ok(Array.isArray((await a.sdk(m2m.client_id!, m2m.client_secret!).clients.list()).data), `worker ${i}: token from the other instance`);
+    }
   });
 
   it('dynamic registration → token → RFC 7592 read, update, delete; the tenant flag and the initial access token; all audited', async (t) => {

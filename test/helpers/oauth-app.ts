@@ -36,7 +36,8 @@ export async function oauthApp(opts: { rateLimitPerMinute?: number } = {}) {
     rateLimitPerSecond: 0,
     features: [
       async (a) => {
-        await tokenRoutes(a, { directory, clients: store, box, issuer: ISSUER, rateLimitPerMinute: opts.rateLimitPerMinute ?? 0 });
+        // In memory: the state is complete by construction.
+        await tokenRoutes(a, { directory, clients: store, box, issuer: ISSUER, rateLimitPerMinute: opts.rateLimitPerMinute ?? 0, caughtUp: async () => undefined });
         a.get('/api/v2/whoami', async (req) => {
           const p = principalOf(req);
           return { sub: p.sub, clientId: p.clientId, scopes: [...p.scopes].sort() };

@@ -23,6 +23,8 @@ export interface RegisterRoutesDeps {
   initialAccessToken?: string | undefined;
   /** Requests per minute per IP (registration) or per client (management); 0 = no limit. */
   rateLimitPerMinute: number;
+  /** As for /oauth/token: the clients and the tenant state hold every write acknowledged before the call. */
+  caughtUp: () => Promise<void>;
 }
 
 const REGISTER = '/oidc/register';
@@ -49,7 +51,8 @@ export async function registerRoutes(root: FastifyInstance, deps: RegisterRoutes
     });
 
   /** RFC 7592 §3: the token must be this client's; an unknown or deleted client gets the same 401. */
-  const ownRegistration = (req: FastifyRequest, clientId: string): ClientState => {
+  const ownRegistration = async (req: FastifyRequest, clientId: string): Promise<ClientState> => {
+    await deps.caughtUp();
     const token = bearer(req);
     const state = deps.clients.get(clientId);
     if (!token || !state || state.deleted || !deps.tokens.matches(token, clientId, state.client_secret_sealed)) throw invalidToken();
@@ -64,6 +67,7 @@ export async function registerRoutes(root: FastifyInstance, deps: RegisterRoutes
       const presented = bearer(req);
       if (!presented || !secretMatches(presented, deps.initialAccessToken)) throw invalidToken('A valid initial access token is required to register');
     }
+    await deps.caughtUp();
     if (!deps.directory.settings().enable_dynamic_client_registration) throw accessDenied('Dynamic client registration is disabled for this tenant');
     const create = toClientCreate(parseRegistration(req.body));
     const { state, clientSecret } = await deps.commands.create(create, requestMeta(req));
@@ -71,14 +75,14 @@ export async function registerRoutes(root: FastifyInstance, deps: RegisterRoutes
   });
 
   app.get(`${REGISTER}/:client_id`, { errorHandler, config: { rateLimit: perClient }, schema: { tags, summary: 'Read a client registration (RFC 7592)', params: IdParams } }, async (req, reply) => {
-    const state = ownRegistration(req, req.params.client_id);
+    const state = await ownRegistration(req, req.params.client_id);
     req.revealedSecrets = ['client_secret'];
     return reply.header('cache-control', 'no-store').send(answer(state));
   });
 
   app.put(`${REGISTER}/:client_id`, { errorHandler, config: { rateLimit: perClient }, schema: { tags, summary: 'Update a client registration (RFC 7592)', params: IdParams } }, async (req, reply) => {
     const clientId = req.params.client_id;
-    const state = ownRegistration(req, clientId);
+    const state = await ownRegistration(req, clientId);
     const body = req.body as Record<string, unknown> | undefined;
     if (body === undefined || body.client_id !== clientId) throw invalidRequest('client_id in the body must be the client_id of the registration');
     if (body.client_secret !== undefined && (typeof body.client_secret !== 'string' || !secretMatches(body.client_secret, deps.box.open(state.client_secret_sealed)))) {
@@ -91,7 +95,7 @@ export async function registerRoutes(root: FastifyInstance, deps: RegisterRoutes
 
   app.delete(`${REGISTER}/:client_id`, { errorHandler, config: { rateLimit: perClient }, schema: { tags, summary: 'Delete a client registration (RFC 7592)', params: IdParams } }, async (req, reply) => {
     const clientId = req.params.client_id;
-    ownRegistration(req, clientId);
+    await ownRegistration(req, clientId);
     await deps.commands.remove(clientId, meta(req, clientId));
     return reply.code(204).send();
   });

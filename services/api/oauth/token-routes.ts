@@ -15,6 +15,11 @@ export interface TokenRoutesDeps {
   issuer: string;
   /** /oauth/token requests per minute per client id; 0 = no limit. */
   rateLimitPerMinute: number;
+  /**
+   * Resolves once the clients and the tenant state hold every write acknowledged before the call
+   * (by any instance), or answer from what they hold during a broker outage; 503 while loading.
+   */
+  caughtUp: () => Promise<void>;
 }
 
 /** The client a token request names (Basic header or body), for the per-client rate limit. */
@@ -37,6 +42,8 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenRoutesDeps): 
       if (typeof body !== 'object' || Array.isArray(body) || !params.success) {
         throw invalidRequest(`Invalid request: ${params.success ? 'the body must be an object' : `${params.error.issues[0]?.path.join('.') || 'body'} must be a single string`}`);
       }
+      // A client, grant or key written on another instance a moment ago must count here too.
+      await deps.caughtUp();
       try {
         const { token, trace } = await exchangeClientCredentials(exchangeDeps, params.data, req.headers.authorization);
         req.tokenExchange = trace;
