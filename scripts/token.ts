@@ -33,7 +33,14 @@ if (values['client-secret'] !== undefined) {
   const url = values['token-url'] ?? `${issuerFromConfig(config)}oauth/token`;
   const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: values['client-id']!, client_secret: values['client-secret'], audience: values.audience ?? config.AUTH_AUDIENCE });
   if (values.scope !== undefined) body.set('scope', values.scope);
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }).catch((err: unknown) => {
+    // fetch's own error says only "fetch failed"; the cause (refused, self-signed, …) is what helps.
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    const code = (cause as { code?: string }).code ?? '';
+    const hint = /SELF_SIGNED|UNABLE_TO_VERIFY|CERT/.test(code) ? ' (a self-signed certificate: set NODE_EXTRA_CA_CERTS=<its PEM file>)' : '';
+    console.error(`${url} could not be reached: ${cause instanceof Error ? cause.message : String(cause)}${hint}`);
+    process.exit(1);
+  });
   const answer = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
   if (!res.ok || !answer.access_token) {
     console.error(`${url} answered ${res.status}: ${answer.error ?? ''} ${answer.error_description ?? ''}`.trim());

@@ -41,8 +41,12 @@ export interface BootstrapDeps {
 
 const META: EventMeta = { actor: 'apptrail|bootstrap', actorclient: '', actorname: 'apptrail bootstrap', requestid: 'bootstrap', ip: '', useragent: 'apptrail', method: 'POST', path: '/api/v2/clients' };
 
-/** The credentials block, printed once, with the command that gets a token for them. */
-export function credentialsBlock(clientId: string, clientSecret: string, tokenUrl: string): string {
+/**
+ * The credentials block, printed once, with the command that gets a token for them. The command
+ * names the audience: `npm run token` runs in another shell, whose AUTH_AUDIENCE (unset: the
+ * http default) need not be the one this process was started with (e.g. an https start).
+ */
+export function credentialsBlock(clientId: string, clientSecret: string, tokenUrl: string, audience: string): string {
   const lines = [
     'apptrail created its administrative machine-to-machine client.',
     'The secret is shown ONCE; store it now (rotate it with POST /api/v2/clients/{id}/rotate-secret).',
@@ -51,7 +55,7 @@ export function credentialsBlock(clientId: string, clientSecret: string, tokenUr
     `  client_secret: ${clientSecret}`,
     '',
     'Get a Management API token with it:',
-    `  npm run token -- --client-id ${clientId} --client-secret '${clientSecret}' --token-url ${tokenUrl}`,
+    `  npm run token -- --client-id ${clientId} --client-secret '${clientSecret}' --token-url ${tokenUrl} --audience ${audience}`,
   ];
   const width = Math.max(...lines.map((l) => l.length));
   const bar = '─'.repeat(width + 2);
@@ -92,6 +96,6 @@ export async function bootstrapAdminClient(deps: BootstrapDeps): Promise<'create
   }
   await deps.grants.createGrant({ client_id: clientId, audience: deps.audience, scope: [...deps.scopes] });
   deps.log.info({ clientId }, 'bootstrap client created; its credentials were printed once on stdout');
-  deps.print(credentialsBlock(clientId, clientSecret, deps.tokenUrl));
+  deps.print(credentialsBlock(clientId, clientSecret, deps.tokenUrl, deps.audience));
   return 'created';
 }
