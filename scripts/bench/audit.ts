@@ -8,7 +8,6 @@
  * BENCH_AUDIT_ONLY=ingest (or freshness) runs that figure alone; BENCH_CPU_PROFILE=<file> profiles the audit consumer's run.
  * Aims: 50,000 entries/s and >= 25% of bare; freshness p99 < 1 s; query p99 < 100 ms.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +25,7 @@ import { startAuditConsumer, DEFAULT_AUDIT_GROUP } from '../../services/audit/co
 import { logsRoutes } from '../../services/audit/logs-routes.js';
 import { buildApp } from '../../services/api/app.js';
 import { produceClientEvents } from './audit-fixtures.js';
-import { benchBrokers, createClientsAtRate, fmt, percentile, pollLogCheckpoints, printLoad, withCpuProfile } from './infra.js';
+import { benchBrokers, createClientsAtRate, startBenchApp, fmt, percentile, pollLogCheckpoints, printLoad, withCpuProfile } from './infra.js';
 
 const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 // `ingest` runs figure 1 only: the quick loop while working on the audit consumer.
@@ -135,19 +134,9 @@ async function auditRate(kafka: Kafka, ch: ClickHouseHandle, prefix: string, tot
 }
 
 async function freshness(brokers: string[]): Promise<{ p50: number; p99: number; n: number }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-fresh-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
-    env: { ...process.env, ROLES: 'api,audit', RATE_LIMIT_PER_SECOND: '0', KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `fresh-${randomUUID().slice(0, 8)}.`, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const app = await startBenchApp(brokers, 'fresh');
   try {
-    const origin = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (i > 300) throw new Error('API did not start');
-      if ((await fetch(`${origin}/readyz`).catch(() => undefined))?.status === 200) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const { origin, dataDir } = app;
     const config = loadConfig({ DATA_DIR: dataDir });
     const token = await new SignJWT({ scope: 'create:clients read:logs' }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setAudience(config.AUTH_AUDIENCE).setExpirationTime('1h').sign(await resolveSigningSecret(config));
     const pool = new Pool(origin, { connections: 16 });
@@ -164,8 +153,7 @@ async function freshness(brokers: string[]): Promise<{ p50: number; p99: number;
     const lags = [...acked].map(([id, t]) => (seen.get(id) ?? Number.POSITIVE_INFINITY) - t).sort((a, b) => a - b);
     return { p50: percentile(lags, 50), p99: percentile(lags, 99), n: lags.length };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await app.stop();
   }
 }
 

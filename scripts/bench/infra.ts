@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -93,4 +95,34 @@ export async function pollLogCheckpoints(pool: Pool, token: string, seen: Map<st
     if (page.length > 0) from = page.at(-1)!.log_id;
     else await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * `services/main.ts` with the api and audit roles as a child process on a fresh data folder and
+ * topic prefix, resolved once /readyz answers 200 (the whole process, as `npm start` runs it).
+ */
+export async function startBenchApp(brokers: string[], name: string): Promise<{ origin: string; dataDir: string; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), `apptrail-bench-${name}-`));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+    env: { ...process.env, ROLES: 'api,audit', RATE_LIMIT_PER_SECOND: '0', KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `${name}-${randomUUID().slice(0, 8)}.`, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      if (i > 300) throw new Error('the app did not become ready within 60 s');
+      if ((await fetch(`${origin}/readyz`).catch(() => undefined))?.status === 200) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { origin, dataDir, stop };
 }

@@ -6,16 +6,11 @@
  * API (GET /api/v2/logs?from=&take=100) back to back, i.e. when the entry became readable at all.
  * Also counts entries the stream missed or sent twice. Aim: stream p99 < 1 s.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
 import { loadConfig } from '../../shared/config/index.js';
 import { connectSse } from '../../shared/http/sse-client.js';
 import { makeDevToken } from '../dev-token.js';
-import { benchBrokers, createClientsAtRate, fmt, percentile, pollLogCheckpoints, printLoad } from './infra.js';
+import { benchBrokers, createClientsAtRate, startBenchApp, fmt, percentile, pollLogCheckpoints, printLoad } from './infra.js';
 
 const RATE = 200;
 const SECONDS = Number(process.env.BENCH_TAIL_SECONDS ?? 15);
@@ -28,19 +23,9 @@ function lagsOf(acked: Map<string, number>, seen: Map<string, number>): { p50: n
 async function main(): Promise<void> {
   printLoad('before');
   const infra = await benchBrokers();
-  const dataDir = mkdtempSync(join(tmpdir(), 'apptrail-bench-tail-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
-    env: { ...process.env, ROLES: 'api,audit', RATE_LIMIT_PER_SECOND: '0', KAFKA_BROKERS: infra.brokers.join(','), KAFKA_TOPIC_PREFIX: `tail-${randomUUID().slice(0, 8)}.`, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const app = await startBenchApp(infra.brokers, 'tail');
   try {
-    const origin = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (i > 300) throw new Error('API did not start');
-      if ((await fetch(`${origin}/readyz`).catch(() => undefined))?.status === 200) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const { origin, dataDir } = app;
     const config = loadConfig({ DATA_DIR: dataDir });
     const token = await makeDevToken(config, { scope: 'create:clients read:logs', clientId: 'bench-tail' });
     const pool = new Pool(origin, { connections: 16 });
@@ -80,8 +65,7 @@ async function main(): Promise<void> {
     console.log(`baseline: checkpoint polling    : p50 ${fmt(p.p50)} ms, p99 ${fmt(p.p99)} ms, max ${fmt(p.max)} ms (GET /logs?from=&take=100 back to back)`);
     console.log(`stream settings                 : poll ${config.LOGS_STREAM_POLL_MS} ms, settle ${config.LOGS_STREAM_SETTLE_MS} ms`);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await app.stop();
     await infra.stop();
     printLoad('after');
   }
