@@ -213,24 +213,7 @@ export function AuditExplorer(props: { initial: URLSearchParams }) {
       </div>
       <ErrorBox error={tailError} />
       {live && liveEntries.length > 0 && (
-        <table class="results live" data-testid="live-entries">
-          <caption class="sr-only">Live entries, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Date (UTC)</th>
-              <th scope="col">Type</th>
-              <th scope="col">Description</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Target</th>
-              <th scope="col"><span class="sr-only">Details</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            {liveEntries.map((entry) => (
-              <EntryRows key={`live-${entry.log_id}`} entry={entry} open={open === `live-${entry.log_id}`} toggle={() => setOpen(open === `live-${entry.log_id}` ? undefined : `live-${entry.log_id}`)} />
-            ))}
-          </tbody>
-        </table>
+        <EntriesTable class="results live" testId="live-entries" caption="Live entries, newest first" entries={liveEntries} keyPrefix="live-" open={open} setOpen={setOpen} />
       )}
 
       <div class="results-bar">
@@ -246,24 +229,7 @@ export function AuditExplorer(props: { initial: URLSearchParams }) {
       </div>
 
       {result && result.logs.length > 0 && (
-        <table class="results">
-          <caption class="sr-only">Audit entries matching the search</caption>
-          <thead>
-            <tr>
-              <th scope="col">Date (UTC)</th>
-              <th scope="col">Type</th>
-              <th scope="col">Description</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Target</th>
-              <th scope="col"><span class="sr-only">Details</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.logs.map((entry) => (
-              <EntryRows key={entry.log_id} entry={entry} open={open === entry.log_id} toggle={() => setOpen(open === entry.log_id ? undefined : entry.log_id)} />
-            ))}
-          </tbody>
-        </table>
+        <EntriesTable class="results" caption="Audit entries matching the search" entries={result.logs} keyPrefix="" open={open} setOpen={setOpen} />
       )}
       {result && result.total > PER_PAGE && (
         <nav class="pager" aria-label="Result pages">
@@ -287,6 +253,31 @@ function summary(r: LogsPage): string {
   if (r.total === 0) return 'No entries match.';
   const shown = r.length === 0 ? 'none shown' : `${r.start + 1}–${r.start + r.length} shown`;
   return `${r.total} ${r.total === 1 ? 'entry matches' : 'entries match'} (${shown}).`;
+}
+
+/** Entries with their expandable details; `keyPrefix` keeps the live list's open entry apart from the results'. */
+function EntriesTable(props: { class: string; testId?: string; caption: string; entries: LogEntry[]; keyPrefix: string; open: string | undefined; setOpen: (key: string | undefined) => void }) {
+  return (
+    <table class={props.class} data-testid={props.testId}>
+      <caption class="sr-only">{props.caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Date (UTC)</th>
+          <th scope="col">Type</th>
+          <th scope="col">Description</th>
+          <th scope="col">Actor</th>
+          <th scope="col">Target</th>
+          <th scope="col"><span class="sr-only">Details</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.entries.map((entry) => {
+          const key = `${props.keyPrefix}${entry.log_id}`;
+          return <EntryRows key={key} entry={entry} open={props.open === key} toggle={() => props.setOpen(props.open === key ? undefined : key)} />;
+        })}
+      </tbody>
+    </table>
+  );
 }
 
 function actorOf(e: LogEntry): string {
