@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     const p = lagsOf(acked, polled);
     console.log(`commands                        : ${fmt(acked.size)} creates in ${fmt(sentIn, 1)} s (${fmt(acked.size / sentIn)}/s)`);
     console.log(`live tail (SSE) freshness       : p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms; ${s.missing} missing, ${duplicates} duplicates (aim p99 < 1,000 ms)`);
-    console.log(`baseline: checkpoint polling    : p50 ${fmt(p.p50)} ms, p99 ${fmt(p.p99)} ms, max ${fmt(p.max)} ms (GET /logs?from=&take=100 back to back)`);
+    console.log(`baseline: checkpoint polling    : p50 ${fmt(p.p50)} ms, p99 ${fmt(p.p99)} ms, max ${fmt(p.max)} ms, ${p.missing} never returned (GET /logs?from=&take=100 back to back: log_id order skips entries committed later than a newer one)`);
     console.log(`stream settings                 : poll ${config.LOGS_STREAM_POLL_MS} ms, settle ${config.LOGS_STREAM_SETTLE_MS} ms`);
   } finally {
     await app.stop();
