@@ -12,7 +12,7 @@ import { useClickHouse } from '../helpers/clickhouse.js';
 import { newDataDir } from '../helpers/api.js';
 import { createSecretBox } from '../../shared/crypto/secret-box.js';
 import { decideCreate, decideUpdate, foldEvents, generateClientId, toClientEventRecord, type ClientEvent, type EventMeta } from '../../shared/clients/index.js';
-import { buildLogsExportPage, encodeEntry, fromAuditRow, linkEntries, makeLogId, type AuditEntry } from '../../shared/audit/index.js';
+import { buildLogsExportPage, encodeEntry, fromAuditRow, linkEntries, logIdTimeMs, makeLogId, type AuditEntry } from '../../shared/audit/index.js';
 import { checkpointKeyFromSeed, parseCheckpointRecord, publicKeyFromText } from '../../shared/audit/checkpoint.js';
 import { verifyExport } from '../../shared/audit/verify-export.js';
 import { loadConfig } from '../../shared/config/index.js';
@@ -113,7 +113,10 @@ describe('tamper evidence (real broker, real engine)', () => {
     // A range: its first entry is checked against the one before it.
     const ranged = await verify(`?from=${rows[4]!.log_id}&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
     assert.equal(ranged.intact, true, JSON.stringify(ranged.first_break));
-    assert.equal(ranged.chains[0].first_seq, 3);
+    // `from` is a time (a log id stands for its entry's millisecond): entries made in the same
+    // millisecond as rows[4] are in the range too, and the range is checked from the one before them.
+    const fromMs = logIdTimeMs(rows[4]!.log_id)!;
+    assert.equal(ranged.chains[0].first_seq, rows.findIndex((r) => logIdTimeMs(r.log_id)! >= fromMs) - 1);
     for (const bad of ['yesterday', '2026-02-30', '9'.repeat(56)]) assert.equal((await call('GET', `/api/v2/logs/verify?from=${bad}`)).status, 400, bad);
 
     // The untouched trail, to restore between cases.
