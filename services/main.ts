@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const checkpointKey = await checkpointKeyFromSeed(await resolveCheckpointSeed(config));
     const logs = config.ROLES.includes('api') || config.ROLES.includes('audit')
       ? async (app: Parameters<typeof logsRoutes>[0]) => {
-          await logsRoutes(app, { ch, log, stream: logsStreamOptions(config) });
+          await logsRoutes(app, { ch, log, stream: logsStreamOptions(config), checkpointHorizonMs: config.LOGS_CHECKPOINT_HORIZON_MS });
           await tamperRoutes(app, { ch, key: checkpointKey, checkpoint: audit?.checkpoint ?? checkpointElsewhere });
         }
       : undefined;

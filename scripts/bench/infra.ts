@@ -101,11 +101,11 @@ export async function pollLogCheckpoints(pool: Pool, token: string, seen: Map<st
  * `services/main.ts` with the api and audit roles as a child process on a fresh data folder and
  * topic prefix, resolved once /readyz answers 200 (the whole process, as `npm start` runs it).
  */
-export async function startBenchApp(brokers: string[], name: string): Promise<{ origin: string; dataDir: string; stop: () => Promise<void> }> {
+export async function startBenchApp(brokers: string[], name: string, env: Record<string, string> = {}): Promise<{ origin: string; dataDir: string; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), `apptrail-bench-${name}-`));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
-    env: { ...process.env, ROLES: 'api,audit', RATE_LIMIT_PER_SECOND: '0', KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `${name}-${randomUUID().slice(0, 8)}.`, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
+    env: { ...process.env, ROLES: 'api,audit', RATE_LIMIT_PER_SECOND: '0', KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: `${name}-${randomUUID().slice(0, 8)}.`, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise((r) => child.once('exit', r));

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const app = await startBenchApp(infra.brokers, 'tail');
   try {
     const { origin, dataDir } = app;
-    const config = loadConfig({ DATA_DIR: dataDir });
+    const config = loadConfig({ ...process.env, DATA_DIR: dataDir });
     const token = await makeDevToken(config, { scope: 'create:clients read:logs', clientId: 'bench-tail' });
     const pool = new Pool(origin, { connections: 16 });
     const acked = new Map<string, number>();
@@ -49,12 +49,12 @@ async function main(): Promise<void> {
 
     // Set once the sends are done; the poller reads it meanwhile.
     const stopped: { at?: number } = {};
-    const poller = pollLogCheckpoints(pool, token, polled, { done: () => polled.size >= acked.size, stoppedAt: () => stopped.at });
+    const poller = pollLogCheckpoints(pool, token, polled, { done: () => [...acked.keys()].every((id) => polled.has(id)), stoppedAt: () => stopped.at });
     const sentIn = await createClientsAtRate(pool, token, { rate: RATE, seconds: SECONDS, name: 'tail', acked });
     stopped.at = performance.now();
     await poller;
     // Stragglers on the stream: give it the same 10 s grace as the poller.
-    while (onStream.size < acked.size && performance.now() - stopped.at < 10_000) await new Promise((r) => setTimeout(r, 20));
+    while (![...acked.keys()].every((id) => onStream.has(id)) && performance.now() - stopped.at < 10_000) await new Promise((r) => setTimeout(r, 20));
     stream.close();
     await pool.close();
 
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     console.log(`commands                        : ${fmt(acked.size)} creates in ${fmt(sentIn, 1)} s (${fmt(acked.size / sentIn)}/s)`);
     console.log(`live tail (SSE) freshness       : p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, max ${fmt(s.max)} ms; ${s.missing} missing, ${duplicates} duplicates (aim p99 < 1,000 ms)`);
     console.log(`baseline: checkpoint polling    : p50 ${fmt(p.p50)} ms, p99 ${fmt(p.p99)} ms, max ${fmt(p.max)} ms, ${p.missing} never returned (GET /logs?from=&take=100 back to back: log_id order skips entries committed later than a newer one)`);
-    console.log(`stream settings                 : poll ${config.LOGS_STREAM_POLL_MS} ms, settle ${config.LOGS_STREAM_SETTLE_MS} ms`);
+    console.log(`settings                        : stream poll ${config.LOGS_STREAM_POLL_MS} ms, settle ${config.LOGS_STREAM_SETTLE_MS} ms; checkpoint horizon ${config.LOGS_CHECKPOINT_HORIZON_MS} ms (LOGS_CHECKPOINT_HORIZON_MS)`);
   } finally {
     await app.stop();
     await infra.stop();

@@ -83,7 +83,10 @@ async function* exportEntries(ch: Pick<ClickHouseHandle, 'client'>, q: z.infer<t
   }
 }
 
-export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHouseHandle, 'client'>; log?: Logger; stream?: LogsStreamOptions }): Promise<void> {
+export async function logsRoutes(
+  app: FastifyInstance,
+  deps: { ch: Pick<ClickHouseHandle, 'client'>; log?: Logger; stream?: LogsStreamOptions; /** Checkpoint pages hold back the newest entries this long (LOGS_CHECKPOINT_HORIZON_MS); default 0. */ checkpointHorizonMs?: number },
+): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { ch } = deps;
   await logsStreamRoutes(app, { ch, ...(deps.log ? { log: deps.log } : {}), ...(deps.stream ? { options: deps.stream } : {}) });
@@ -94,7 +97,7 @@ export async function logsRoutes(app: FastifyInstance, deps: { ch: Pick<ClickHou
     const query = req.query;
     const q = query.q ?? query.search;
     if (isCheckpointMode({ fromLogId: query.from, take: query.take })) {
-      const page = await logObjects(ch, buildLogsSelect({ fromLogId: query.from, take: query.take }));
+      const page = await logObjects(ch, buildLogsSelect({ fromLogId: query.from, take: query.take, horizonMs: deps.checkpointHorizonMs ?? 0 }));
       // Auth0: the next page continues after the last id; an empty page points at itself.
       const last = page.at(-1)?.log_id;
       const next = typeof last === 'string' ? last : query.from;

@@ -52,6 +52,7 @@ export const ConfigSchema = z.object({
 
   AUDIT_BATCH_MIN_BYTES: z.coerce.number().int().min(1).default(65536).describe('Audit batches flush once this many bytes of records wait (size trigger)'),
   AUDIT_BATCH_MAX_MS: z.coerce.number().int().min(1).default(200).describe('…or once the oldest waited this long (age trigger)'),
+  LOGS_CHECKPOINT_HORIZON_MS: z.coerce.number().int().min(0).max(3_600_000).default(3000).describe('Checkpoint pages of GET /api/v2/logs (from/take) leave out entries of the last this many ms, so an entry committed a moment after a newer one is not skipped by a reader that already has the newer id; 0 = none'),
   LOGS_STREAM_MAX_PER_CALLER: z.coerce.number().int().min(1).default(5).describe('Live tails (GET /api/v2/logs/stream) one caller (token azp, else sub) may hold open per instance; one more gets 429'),
   LOGS_STREAM_POLL_MS: z.coerce.number().int().min(10).default(100).describe('How often a live tail asks ClickHouse for new entries'),
   LOGS_STREAM_SETTLE_MS: z.coerce.number().int().min(0).default(200).describe('A live tail sends an entry once it was inserted this long ago, so an insert that began earlier but became visible later is never skipped'),

@@ -262,6 +262,18 @@ describe('audit_log on the embedded engine', () => {
     assert.deepEqual(await rows(buildLogsSelect({ fromLogId: sortedIds[sortedIds.length - 1], take: 3 })), []);
   });
 
+  it('checkpoint pages hold back the entries of the last horizonMs, so commits in flight land before a reader passes them', async () => {
+    const now = Date.now();
+    const recent = synthesize(2).map((e, i) => AuditEntrySchema.parse({ ...e, date: new Date(now - i * 100).toISOString(), log_id: makeLogId(now - i * 100, `recent-${i}`) }));
+    await insert(recent);
+    const last = sortedIds.at(-1)!;
+    const within = await rows<{ log_id: string }>(buildLogsSelect({ fromLogId: last, take: 10, horizonMs: 60_000 }));
+    assert.deepEqual(within, [], 'entries younger than the horizon are held back');
+    const without = await rows<{ log_id: string }>(buildLogsSelect({ fromLogId: last, take: 10 }));
+    assert.deepEqual(without.map((r) => r.log_id), recent.map((e) => e.log_id).sort());
+    await h.client.command({ query: 'ALTER TABLE audit_log DELETE WHERE log_id IN ({ids:Array(String)}) SETTINGS mutations_sync = 1', query_params: { ids: recent.map((e) => e.log_id) } });
+  });
+
   it('injection attempts find nothing and change nothing', async () => {
     const HOSTILE = [
       `type:"x') OR 1=1 --"`,

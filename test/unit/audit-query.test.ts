@@ -427,6 +427,13 @@ describe('buildLogsSelect', () => {
     assert.deepEqual(built.params, { limit: 10, from, from_date: '2026-11-01 12:00:00.000' });
   });
 
+  it('checkpoint mode: a horizon holds back the newest entries, bound', () => {
+    const built = buildLogsSelect({ take: 5, horizonMs: 3000 });
+    assert.equal(built.query, `SELECT ${ALL} FROM audit_log FINAL WHERE date <= now64(3) - toIntervalMillisecond({horizon:UInt32}) ORDER BY log_id ASC LIMIT {limit:UInt32} ${FINAL}`);
+    assert.deepEqual(built.params, { limit: 5, horizon: 3000 });
+    assert.throws(() => buildLogsSelect({ take: 5, horizonMs: -1 }), LogQueryError);
+  });
+
   it('checkpoint mode: take alone starts at the oldest entry; from alone takes 50', () => {
     assert.deepEqual(buildLogsSelect({ take: 5 }), {
       query: `SELECT ${ALL} FROM audit_log FINAL WHERE true ORDER BY log_id ASC LIMIT {limit:UInt32} ${FINAL}`,

@@ -20,6 +20,8 @@ export interface LogsSelectOptions {
   perPage?: number;
   fromLogId?: string;
   take?: number;
+  /** Checkpoint mode: leave out entries of the last this many ms (see checkpointSelect); 0 = none. */
+  horizonMs?: number;
   fields?: string[];
   includeFields?: boolean;
 }
@@ -123,6 +125,14 @@ function checkpointSelect(opts: LogsSelectOptions): BuiltQuery {
       conditions.push(`${columnOf('date')} >= {from_date:${DATETIME64_SQL_TYPE}}`);
       params.from_date = formatDateTime64(ms);
     }
+  }
+  // Entries commit out of log_id (event time) order, a moment after their event: a reader that
+  // took the newest id would never be shown an older entry committed after it. Holding back the
+  // last `horizon` ms lets the commits in flight land before the reader can pass them.
+  const horizon = intOption('horizon', opts.horizonMs ?? 0, 0, 3_600_000);
+  if (horizon > 0) {
+    conditions.push(`${columnOf('date')} <= now64(3) - toIntervalMillisecond({horizon:UInt32})`);
+    params.horizon = horizon;
   }
   const where = conditions.length === 0 ? 'true' : conditions.join(' AND ');
   return {
