@@ -5,7 +5,7 @@
  *
  * With a client's credentials it asks apptrail's /oauth/token instead (client credentials grant),
  * e.g. for the administrative client printed on first start:
- *   TOKEN=$(npm run token -- --client-id ID --client-secret SECRET)
+ *   TOKEN=$(npm run token -- --client-id=ID --client-secret=SECRET)   (with '=': a secret may start with '-')
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config/index.js';

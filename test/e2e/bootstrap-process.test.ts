@@ -40,7 +40,8 @@ test('first start prints one administrative client, whose token manages clients;
   // app was started with (the command must name it, or the token is asked for the default one).
   const printed = /npm run token -- (.+?)\s*│/.exec(first.output())?.[1];
   assert.ok(printed, 'the block prints the token command');
-  const args = printed.split(' ').map((a) => a.replace(/^'(.*)'$/, '$1'));
+  // As a shell reads it: single quotes around a value (alone or after `--name=`) are removed.
+  const args = printed.split(' ').map((a) => a.replace(/^(--[a-z-]+=)?'(.*)'$/, '$1$2'));
   const { AUTH_AUDIENCE: _appAudience, ...shellEnv } = process.env;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], { env: shellEnv });
   const token = stdout.trim();

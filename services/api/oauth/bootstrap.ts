@@ -55,7 +55,8 @@ export function credentialsBlock(clientId: string, clientSecret: string, tokenUr
     `  client_secret: ${clientSecret}`,
     '',
     'Get a Management API token with it:',
-    `  npm run token -- --client-id ${clientId} --client-secret '${clientSecret}' --token-url ${tokenUrl} --audience ${audience}`,
+    // `--name=value`: a generated secret may start with '-', which a separate argument would make an option.
+    `  npm run token -- --client-id=${clientId} --client-secret='${clientSecret}' --token-url=${tokenUrl} --audience=${audience}`,
   ];
   const width = Math.max(...lines.map((l) => l.length));
   const bar = '─'.repeat(width + 2);
