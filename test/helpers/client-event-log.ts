@@ -76,3 +76,23 @@ export function buildLog(ops: LogOp[]): { log: Logged[]; plainSecrets: string[] 
   }
   return { log, plainSecrets };
 }
+
+/**
+ * Calls `project(from, to)` over [0, length) in batches of the given sizes, redelivering where the
+ * pattern says: the same batch again, then everything from the previous batch's start (a consumer
+ * restarting from an older commit), as a projector meets them.
+ */
+export function inBatchesWithRedelivery(length: number, batchSizes: number[], redeliver: boolean[], project: (from: number, to: number) => void): void {
+  let at = 0;
+  let previous = 0;
+  for (let i = 0; at < length; i++) {
+    const size = batchSizes[i % batchSizes.length]!;
+    project(at, at + size);
+    if (redeliver[i % redeliver.length]) {
+      project(at, at + size);
+      project(previous, at + size);
+    }
+    previous = at;
+    at += size;
+  }
+}

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AsOfSchema, toVersionRow, type ClientVersionRow } from '../../shared/client-history/index.js';
 import { ClientStateStore, foldEvents, type ClientState } from '../../shared/clients/index.js';
-import { arbLogOp, buildLog, LOG_CLIENT_IDS } from '../helpers/client-event-log.js';
+import { arbLogOp, buildLog, inBatchesWithRedelivery, LOG_CLIENT_IDS } from '../helpers/client-event-log.js';
 import { foldBatch } from '../../services/projector/projector.js';
 import type { StoredClient } from '../../services/projector/clients-table.js';
 
@@ -40,18 +40,7 @@ describe('client history (generated histories)', () => {
             }
             for (const row of batch.rows) stored.set(row.client_id, { state: JSON.parse(row.state) as ClientState, source: { topic: row.kafka_topic, partition: row.kafka_partition, offset: row.kafka_offset } });
           };
-          let at = 0;
-          let previous = 0;
-          for (let i = 0; at < positioned.length; i++) {
-            const size = batchSizes[i % batchSizes.length]!;
-            project(at, at + size);
-            if (redeliver[i % redeliver.length]) {
-              project(at, at + size);
-              project(previous, at + size);
-            }
-            previous = at;
-            at += size;
-          }
+          inBatchesWithRedelivery(positioned.length, batchSizes, redeliver, project);
 
           // Replay: one pass over the whole log, a row per applied event (replay-projection.ts).
           const store = new ClientStateStore();

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ClientStateStore, foldEvents, type ClientState } from '../../shared/clients/index.js';
-import { arbLogOp as op, buildLog, LOG_CLIENT_IDS } from '../helpers/client-event-log.js';
+import { arbLogOp as op, buildLog, inBatchesWithRedelivery, LOG_CLIENT_IDS } from '../helpers/client-event-log.js';
 import { foldBatch } from '../../services/projector/projector.js';
 import type { StoredClient } from '../../services/projector/clients-table.js';
 
@@ -37,18 +37,7 @@ describe('replay determinism (generated histories)', () => {
             const { rows } = foldBatch(stored, positioned.slice(from, to));
             for (const row of rows) stored.set(row.client_id, { state: JSON.parse(row.state) as ClientState, source: { topic: row.kafka_topic, partition: row.kafka_partition, offset: row.kafka_offset } });
           };
-          let at = 0;
-          let previous = 0;
-          for (let i = 0; at < positioned.length; i++) {
-            const size = batchSizes[i % batchSizes.length]!;
-            project(at, at + size);
-            if (redeliver[i % redeliver.length]) {
-              project(at, at + size);
-              project(previous, at + size);
-            }
-            previous = at;
-            at += size;
-          }
+          inBatchesWithRedelivery(positioned.length, batchSizes, redeliver, project);
 
           // 3. A replay from offset 0, client by client.
           for (const id of IDS) {
