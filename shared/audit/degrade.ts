@@ -21,13 +21,29 @@ const TEXT_FIELDS = AUDIT_TEXT_FIELDS;
 
 /** Well-formed Unicode without NUL, bounded: what ClickHouse, JSON and every sink accept. */
 export function storableText(value: unknown, max = MAX_TEXT): string {
-  const s = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+  const s = typeof value === 'string' ? value : value === undefined || value === null ? '' : textOf(value);
   // eslint-disable-next-line no-control-regex
   const clean = s.toWellFormed().replace(/\u0000/g, '');
   if (clean.length <= max) return clean;
   // Never cut a surrogate pair in half: that would make the lone surrogate this removes.
   const end = /[\ud800-\udbff]/.test(clean[max - 1]!) ? max - 1 : max;
   return clean.slice(0, end);
+}
+
+/**
+ * Some text for any value, never a throw: this is the last resort for what nothing else could
+ * store, and String() throws for an object whose toString is not a function (seed -525992761).
+ */
+function textOf(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    try {
+      return JSON.stringify(value) ?? '';
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
 }
 
 /** The skeleton an entry needs: what identifies the action. Everything else is optional here. */

@@ -46,6 +46,15 @@ describe('degraded audit entries', () => {
     );
   });
 
+  it('take fields that String() cannot convert (a non-function toString, no prototype) as some text, never a throw', () => {
+    const date = new Date(0).toISOString();
+    for (const odd of [{ toString: '' }, Object.create(null) as object, { toString: () => ({}) }, { valueOf: 1, toString: 2 }]) {
+      const out = degradeEntry({ log_id: makeLogId(0, 'odd'), date, type: 'sapi', description: odd, details: {} }, 'odd');
+      assert.equal(typeof out.description, 'string');
+      assert.ok(out.details.degraded?.dropped.includes('description'));
+    }
+  });
+
   it('keep the storable top-level fields of a full entry and name what they dropped (generated)', () => {
     fc.assert(
       fc.property(arbAuditEntry, fc.string(), (entry, reason) => {
