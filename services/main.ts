@@ -75,10 +75,10 @@ async function main(): Promise<void> {
     const api = config.ROLES.includes('api') ? await startApiRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown, ch }) : undefined;
     const logStreams = config.ROLES.includes('api') ? await startLogStreamsFeature({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown }) : undefined;
     if (config.ROLES.includes('exporter')) await startExporterRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, log, shutdown });
-    const audit = config.ROLES.includes('audit') ? await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown }) : undefined;
+    const checkpointKey = await checkpointKeyFromSeed(await resolveCheckpointSeed(config));
+    const audit = config.ROLES.includes('audit') ? await startAuditRole({ config, kafka: kafka.kafka, admin: kafka.admin, names: kafka.names, ch, log, shutdown, checkpointKey }) : undefined;
     // The logs API reads ClickHouse only, so the API role serves it too: one base URL for the whole
     // Management API (an SDK takes one domain), whichever roles a process runs.
-    const checkpointKey = await checkpointKeyFromSeed(await resolveCheckpointSeed(config));
     const logs = config.ROLES.includes('api') || config.ROLES.includes('audit')
       ? async (app: Parameters<typeof logsRoutes>[0]) => {
           await logsRoutes(app, { ch, log, stream: logsStreamOptions(config), checkpointHorizonMs: config.LOGS_CHECKPOINT_HORIZON_MS });

@@ -7,8 +7,7 @@ import { createEventProducer, roleGroupId, type TopicNames } from '../../shared/
 import { applyRetention } from '../../shared/audit/index.js';
 import { startAuditConsumer } from './consumer.js';
 import { startCheckpointer } from './checkpointer.js';
-import { checkpointKeyFromSeed, type Checkpoint } from '../../shared/audit/checkpoint.js';
-import { resolveCheckpointSeed } from '../../shared/auth/index.js';
+import type { Checkpoint, CheckpointKey } from '../../shared/audit/checkpoint.js';
 
 export interface AuditRoleDeps {
   config: Config;
@@ -18,6 +17,8 @@ export interface AuditRoleDeps {
   ch: ClickHouseHandle;
   log: Logger;
   shutdown: Shutdown;
+  /** Signs the checkpoints; the logs API verifies with the same key, so the caller loads it once for both. */
+  checkpointKey: CheckpointKey;
 }
 
 /**
@@ -42,12 +43,11 @@ export async function startAuditRole(deps: AuditRoleDeps): Promise<{ checkpoint:
     fetch: { maxWaitMs: config.AUDIT_BATCH_MAX_MS, minBytes: config.AUDIT_BATCH_MIN_BYTES },
   });
   shutdown.add('audit consumer', () => consumer.stop());
-  const key = await checkpointKeyFromSeed(await resolveCheckpointSeed(config));
   const checkpointer = startCheckpointer({
     ch,
     producer,
     topic: deps.names.auditCheckpoints,
-    key,
+    key: deps.checkpointKey,
     heads: consumer.heads,
     intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
     log: deps.log.child({ role: 'audit' }),

@@ -42,8 +42,8 @@ describe('tamper evidence (real broker, real engine)', () => {
     const log = createLogger({ level: 'silent', name: 'tamper' });
     const shutdown = createShutdown(log, 10_000);
     t.after(() => shutdown.shutdown('test done'));
-    const role = await startAuditRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, ch: db.ch, log, shutdown });
     const checkpointKey = await checkpointKeyFromSeed(await resolveCheckpointSeed(config));
+    const role = await startAuditRole({ config, kafka: k.kafka, admin: k.admin, names: k.names, ch: db.ch, log, shutdown, checkpointKey });
     const app = await buildApp({
       log, readiness: {}, verify: await verifierFromConfig(config),
       // As services/main.ts mounts them for a process running the audit role.
