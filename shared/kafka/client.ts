@@ -18,6 +18,9 @@ const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 const RETRIED_BY_KAFKAJS =
   /not the leader for that topic-partition|does not host this topic-partition|coordinator is loading|coordinator is not available|not the correct coordinator|leader is not available|rebalanc|concurrent operation on the same transaction|Limiting retries for the idempotent producer/i;
 
+// kafkajs logs its own consumer restart at ERROR; the crash before it is logged by the runner.
+const RESTARTING = /^Restarting the consumer/;
+
 export function createKafka(opts: { brokers: string[]; clientId: string; log: Logger }): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   const log = opts.log.child({ component: 'kafkajs' });
@@ -33,7 +36,7 @@ export function createKafka(opts: { brokers: string[]; clientId: string; log: Lo
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        const lvl = RETRIED_BY_KAFKAJS.test(`${message} ${String(rest.error ?? '')}`) ? 'debug' : (LEVEL[level] ?? 'info');
+        const lvl = RETRIED_BY_KAFKAJS.test(`${message} ${String(rest.error ?? '')}`) ? 'debug' : RESTARTING.test(message) ? 'warn' : (LEVEL[level] ?? 'info');
         log[lvl]({ logger: entry.logger, ...rest, timestamp: undefined }, message);
       },
   });

@@ -168,7 +168,9 @@ export async function startConsumerRunner<T>(opts: ConsumerRunnerOptions<T>): Pr
   let restartTimer: NodeJS.Timeout | undefined;
   consumer.on(consumer.events.CRASH, (e) => {
     const error = e.payload.error;
-    log.error({ err: error, restart: e.payload.restart }, 'consumer crashed');
+    // One kafkajs restarts by itself from, on a broker's passing state (e.g. a coordinator still
+    // loading on a fresh broker), is no error an operator must act on: a clean start logs no ERROR.
+    log[e.payload.restart && classifyFailure(error) === 'transient' ? 'warn' : 'error']({ err: error, restart: e.payload.restart }, 'consumer crashed');
     if (e.payload.restart || stopping.signal.aborted) return;
     if (classifyFailure(error) === 'transient') {
       const delay = backoffDelay(++restarts, policy);

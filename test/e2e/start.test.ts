@@ -77,3 +77,27 @@ test('a process running only the api role serves the logs API too: one base URL 
   assert.ok(Array.isArray(logs));
   assert.equal((await fetch(`${app.origin}/api/v2/logs/nope`, { headers })).status, 404);
 });
+
+test('the first start of a new machine (its own fresh broker, as `npm start` runs) logs no ERROR', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'apptrail-first-start-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const port = await freePortPair();
+  const kafkaPort = await freePortPair();
+  const { KAFKA_BROKERS: _shared, ...env } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
+    env: { ...env, KAFKA_PORT: String(kafkaPort), DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.after(() => child.kill('SIGKILL'));
+  await eventually(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), 120_000, `/readyz (output so far: ${output.slice(-500)})`);
+  // Past the consumer groups' first joins on the fresh broker, where its coordinator was loading.
+  await eventually(async () => (output.includes('bootstrap client created') ? true : undefined), 60_000, 'the bootstrap client');
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, output.slice(-1000));
+  const errors = output.split('\n').filter((line) => /"level":(50|60)\b/.test(line));
+  assert.deepEqual(errors, [], 'a first start logs no ERROR or FATAL line');
+});
